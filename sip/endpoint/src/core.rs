@@ -1,0 +1,756 @@
+//! The endpoint core: one task that owns the sans-IO transaction layer and the dialogs, and
+//! connects them to the transports and the applications.
+//!
+//! Run-loop contract: the task waits on (a) a message from the transports, (b) a command from an
+//! application handle, (c) the earliest timer of the transaction layer and the dialogs, (d)
+//! shutdown. After each input it drains what the layers want to send and report. Nothing else
+//! touches the layers, so they need no locks.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use sylk_sip::dialog::{Dialog, DialogId, GuardEvent, UasInviteGuard};
+use sylk_sip::message::{HeaderName, Message, Method, Request, Response};
+use sylk_sip::transaction::{ClientKey, Incoming, ServerKey, TimerConfig, TransactionLayer, Transmit, TxEvent, TxKey};
+use sylk_sip::transport::{Peer, TransportKind};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::app::{AppRef, IncomingRequest, IncomingSession, SessionEvent};
+use crate::router::Router;
+use crate::trace::{Direction, WireTrace};
+use crate::transport::{Inbound, Transports};
+
+/// Methods this endpoint handles (the `Allow` header).
+pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, MESSAGE, SUBSCRIBE, NOTIFY, REFER, INFO, UPDATE";
+/// Body types applications accept (the `Accept` header of OPTIONS answers).
+pub const ACCEPT: &str = "application/sdp, message/cpim, text/plain";
+
+/// Identifies a dialog: Call-ID, local tag, remote tag (RFC 3261 §12).
+pub type DialogKey = DialogId;
+
+/// What application handles ask the core to do.
+#[derive(Debug)]
+pub(crate) enum Command {
+    Respond { key: ServerKey, response: Response },
+    Accept { key: ServerKey, response: Response, peer: Peer, request: Box<Request>, events: mpsc::UnboundedSender<SessionEvent> },
+    SendRequest { request: Request, dest: Peer, reply: oneshot::Sender<Response> },
+    EndSession { dialog: DialogKey },
+    InDialogRequest { dialog: DialogKey, method: Method, body: Option<(String, Bytes)>, reply: oneshot::Sender<Response> },
+}
+
+/// A server transaction handed to an application: answering goes through the core.
+#[derive(Debug)]
+pub(crate) struct ServerTxRef {
+    key: ServerKey,
+    to_tag: String,
+    commands: mpsc::UnboundedSender<Command>,
+    finished: Arc<AtomicBool>,
+    user_agent: Arc<str>,
+    peer: Peer,
+}
+
+impl ServerTxRef {
+    /// Adds the endpoint's To tag (RFC 3261 §8.2.6.2) and Server header to a response.
+    pub(crate) fn decorate(&self, resp: &mut Response) {
+        if resp.status > 100 {
+            add_to_tag(resp, &self.to_tag);
+        }
+        if !resp.headers.contains(&HeaderName::Server) {
+            resp.headers.push(HeaderName::Server, self.user_agent.to_string());
+        }
+    }
+
+    pub(crate) fn respond(&self, response: Response) {
+        if response.status >= 200 {
+            self.finished.store(true, Ordering::Relaxed);
+        }
+        let _ = self.commands.send(Command::Respond { key: self.key.clone(), response });
+    }
+
+    pub(crate) fn accept(&self, response: Response, request: Request, events: mpsc::UnboundedSender<SessionEvent>) -> DialogKey {
+        self.finished.store(true, Ordering::Relaxed);
+        let remote_tag = request.from().ok().and_then(|f| f.tag().map(str::to_owned)).unwrap_or_default();
+        let call_id = request.call_id().map(str::to_owned).unwrap_or_default();
+        let id = DialogId { call_id, local_tag: self.to_tag.clone(), remote_tag };
+        let _ = self.commands.send(Command::Accept {
+            key: self.key.clone(),
+            response,
+            peer: self.peer,
+            request: Box::new(request),
+            events,
+        });
+        id
+    }
+
+    pub(crate) fn is_finished(&self) -> bool {
+        self.finished.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn commands(&self) -> mpsc::UnboundedSender<Command> {
+        self.commands.clone()
+    }
+}
+
+/// Adds `;tag=` to the To header of `resp` unless it has one.
+fn add_to_tag(resp: &mut Response, tag: &str) {
+    let Some(to) = resp.headers.get_str(&HeaderName::To) else { return };
+    match sylk_sip::headers::NameAddr::parse(to) {
+        Ok(mut na) if na.tag().is_none() => {
+            na.params.set("tag", Some(tag.to_owned()));
+            resp.headers.set(HeaderName::To, na.to_string());
+        }
+        _ => {}
+    }
+}
+
+/// What applications use to send requests and learn the endpoint's addresses.
+#[derive(Debug, Clone)]
+pub struct EndpointHandle {
+    commands: mpsc::UnboundedSender<Command>,
+    contact_host: Arc<str>,
+    transports: Arc<Transports>,
+    user_agent: Arc<str>,
+}
+
+impl EndpointHandle {
+    /// Sends an out-of-dialog request to `dest` in a client transaction and returns its final
+    /// response. Timeouts and transport failures come back as locally generated 408 and 503.
+    /// The endpoint adds the top Via, Max-Forwards and User-Agent when missing.
+    pub fn send_request(&self, request: Request, dest: Peer) -> oneshot::Receiver<Response> {
+        let (reply, rx) = oneshot::channel();
+        let _ = self.commands.send(Command::SendRequest { request, dest, reply });
+        rx
+    }
+
+    /// The `sip:` URI under which this endpoint is reached over `kind` (for Contact headers).
+    pub fn contact_uri(&self, kind: TransportKind) -> String {
+        let port = self.transports.local_addr(kind).map(|a| a.port()).unwrap_or(5060);
+        match kind {
+            TransportKind::Udp => format!("sip:{}:{port}", self.contact_host),
+            TransportKind::Tcp => format!("sip:{}:{port};transport=tcp", self.contact_host),
+            TransportKind::Tls => format!("sips:{}:{port}", self.contact_host),
+        }
+    }
+
+    /// The User-Agent/Server value of this endpoint.
+    pub fn user_agent(&self) -> &str {
+        &self.user_agent
+    }
+
+    /// A new out-of-dialog request (RFC 3261 §8.1.1): Request-URI, From with a fresh tag, To,
+    /// a fresh Call-ID, CSeq 1, Max-Forwards 70 and a Contact for `kind`.
+    pub fn new_request(&self, method: Method, uri: sylk_sip::uri::Uri, from: &str, to: &str, kind: TransportKind) -> Request {
+        let mut req = Request::new(method.clone(), uri);
+        req.headers.push(HeaderName::From, format!("{from};tag={}", sylk_sip::dialog::new_tag()));
+        req.headers.push(HeaderName::To, to.to_owned());
+        req.headers.push(HeaderName::CallId, format!("{}@{}", sylk_sip::dialog::new_tag(), self.contact_host));
+        req.headers.push(HeaderName::CSeq, format!("1 {method}"));
+        req.headers.push(HeaderName::MaxForwards, "70");
+        req.headers.push(HeaderName::Contact, format!("<{}>", self.contact_uri(kind)));
+        req
+    }
+}
+
+/// A dialog the core keeps: the RFC 3261 state, the application's event channel, the flow the
+/// dialog's requests go over, and the 2xx retransmitter until the ACK comes.
+#[derive(Debug)]
+struct DialogEntry {
+    dialog: Dialog,
+    events: mpsc::UnboundedSender<SessionEvent>,
+    peer: Peer,
+    guard: Option<UasInviteGuard>,
+}
+
+/// A request handed to an application and not answered yet (answered 503 at shutdown).
+#[derive(Debug)]
+struct Pending {
+    request: Request,
+    finished: Arc<AtomicBool>,
+    to_tag: String,
+}
+
+/// Settings of the core.
+#[derive(Debug, Clone)]
+pub struct CoreSettings {
+    /// RFC 3261 timers.
+    pub timers: TimerConfig,
+    /// Host or IP put in Via and Contact.
+    pub advertised_host: String,
+    /// User-Agent / Server header value.
+    pub user_agent: String,
+    /// Routing rules.
+    pub router: Router,
+}
+
+/// The core task's state.
+pub(crate) struct Core {
+    layer: TransactionLayer,
+    timers: TimerConfig,
+    transports: Arc<Transports>,
+    apps: HashMap<String, AppRef>,
+    router: Router,
+    commands_tx: mpsc::UnboundedSender<Command>,
+    dialogs: HashMap<DialogKey, DialogEntry>,
+    pending: HashMap<ServerKey, Pending>,
+    clients: HashMap<ClientKey, oneshot::Sender<Response>>,
+    trace: WireTrace,
+    advertised_host: Arc<str>,
+    user_agent: Arc<str>,
+    shutting_down: bool,
+}
+
+impl std::fmt::Debug for Core {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Core").field("dialogs", &self.dialogs.len()).field("pending", &self.pending.len()).finish()
+    }
+}
+
+/// Handles into a running endpoint.
+#[derive(Debug)]
+pub struct Running {
+    /// For applications to send requests.
+    pub handle: EndpointHandle,
+    /// Resolves when the core has shut down.
+    pub done: tokio::task::JoinHandle<()>,
+}
+
+/// Starts the core task over bound transports. `inbound` is the receiving side of the channel
+/// given to [`Transports::bind`]; the task stops when `shutdown` turns true, after answering
+/// every pending request with 503 and ending every session with BYE.
+pub fn start(
+    settings: CoreSettings,
+    transports: Arc<Transports>,
+    inbound: mpsc::Receiver<Inbound>,
+    apps: Vec<AppRef>,
+    trace: WireTrace,
+    shutdown: watch::Receiver<bool>,
+) -> Running {
+    let (commands_tx, commands_rx) = mpsc::unbounded_channel();
+    let advertised_host: Arc<str> = settings.advertised_host.into();
+    let user_agent: Arc<str> = settings.user_agent.into();
+    let handle = EndpointHandle {
+        commands: commands_tx.clone(),
+        contact_host: advertised_host.clone(),
+        transports: transports.clone(),
+        user_agent: user_agent.clone(),
+    };
+    let mut core = Core {
+        layer: TransactionLayer::new(settings.timers),
+        timers: settings.timers,
+        transports,
+        apps: apps.iter().map(|a| (a.name().to_owned(), a.clone())).collect(),
+        router: settings.router,
+        commands_tx,
+        dialogs: HashMap::new(),
+        pending: HashMap::new(),
+        clients: HashMap::new(),
+        trace,
+        advertised_host,
+        user_agent,
+        shutting_down: false,
+    };
+    for app in &apps {
+        app.start(handle.clone());
+    }
+    let done = tokio::spawn(async move {
+        core.run(inbound, commands_rx, shutdown).await;
+        for app in &apps {
+            app.stop();
+        }
+    });
+    Running { handle, done }
+}
+
+impl Core {
+    async fn run(
+        &mut self,
+        mut inbound: mpsc::Receiver<Inbound>,
+        mut commands: mpsc::UnboundedReceiver<Command>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        loop {
+            let wake = self.next_timeout().map(tokio::time::Instant::from_std);
+            tokio::select! {
+                Some(msg) = inbound.recv() => self.on_inbound(msg, Instant::now()),
+                Some(cmd) = commands.recv() => self.on_command(cmd, Instant::now()),
+                _ = sleep_until(wake) => self.on_timeout(Instant::now()),
+                _ = shutdown.changed() => break,
+            }
+            self.drain().await;
+        }
+        self.shutdown(&mut commands).await;
+    }
+
+    fn next_timeout(&self) -> Option<Instant> {
+        let guards = self.dialogs.values().filter_map(|d| d.guard.as_ref().and_then(|g| g.poll_timeout()));
+        self.layer.poll_timeout().into_iter().chain(guards).min()
+    }
+
+    /// Graceful shutdown: pending requests get 503, sessions get BYE; waits up to two seconds
+    /// for the BYEs' answers (and a little for the last transmissions).
+    async fn shutdown(&mut self, commands: &mut mpsc::UnboundedReceiver<Command>) {
+        self.shutting_down = true;
+        let now = Instant::now();
+        let pending: Vec<_> = self.pending.drain().collect();
+        for (key, p) in pending {
+            if !p.finished.load(Ordering::Relaxed) {
+                let mut resp = Response::for_request(&p.request, 503);
+                resp.reason = "Shutting Down".into();
+                add_to_tag(&mut resp, &p.to_tag);
+                let _ = self.layer.respond(&key, resp, now);
+            }
+        }
+        let dialogs: Vec<_> = self.dialogs.keys().cloned().collect();
+        for id in dialogs {
+            self.end_session(&id, "server shutting down", now);
+        }
+        self.drain().await;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
+        while !self.clients.is_empty() && tokio::time::Instant::now() < deadline {
+            tokio::select! {
+                Some(cmd) = commands.recv() => self.on_command(cmd, Instant::now()),
+                _ = sleep_until(self.next_timeout().map(tokio::time::Instant::from_std)) => self.on_timeout(Instant::now()),
+                _ = tokio::time::sleep_until(deadline) => break,
+            }
+            self.drain().await;
+        }
+    }
+
+    // ---- input ----
+
+    fn on_inbound(&mut self, msg: Inbound, now: Instant) {
+        match msg {
+            Inbound::Message { data, peer } => {
+                self.trace.record(Direction::In, &peer, &data);
+                match Message::parse(data) {
+                    Ok(Message::Request(req)) => self.on_request(req, peer, now),
+                    Ok(Message::Response(resp)) => {
+                        if let Some(ev) = self.layer.handle_response(resp, peer, now) {
+                            self.on_event(ev, now);
+                        }
+                    }
+                    Err(e) => {
+                        tracing::debug!(peer = %peer.addr, error = %e, "malformed message");
+                        if let Some(resp) = e.error_response() {
+                            self.send_stateless(Message::Response(resp), peer);
+                        }
+                    }
+                }
+            }
+            Inbound::TooLarge { head, peer } => {
+                tracing::debug!(peer = %peer.addr, "message too large");
+                if let Some(resp) = oversize_response(&head) {
+                    self.send_stateless(Message::Response(resp), peer);
+                }
+            }
+        }
+    }
+
+    fn on_request(&mut self, mut req: Request, peer: Peer, now: Instant) {
+        // RFC 3261 §18.2.1 and RFC 3581: record where the request really came from.
+        if let Ok(mut via) = req.top_via() {
+            via.set_received(peer.addr.ip(), peer.addr.port());
+            if let Some(first) = req.headers.iter_mut().find(|h| h.name == HeaderName::Via) {
+                first.value = first_via_replaced(&first.value, &via.to_string());
+            }
+        }
+        match self.layer.handle_request(req, peer, now) {
+            Incoming::Request { key, request } => self.dispatch(key, request, peer, now),
+            Incoming::Ack { request } => self.on_ack(&request),
+            Incoming::Cancelled { invite, .. } => {
+                if let Some(p) = self.pending.remove(&invite) {
+                    p.finished.store(true, Ordering::Relaxed);
+                }
+            }
+            Incoming::Dropped { reason } => tracing::debug!(peer = %peer.addr, reason, "request dropped"),
+            _ => {}
+        }
+    }
+
+    /// A new server transaction: in-dialog requests go to their session, others are routed.
+    fn dispatch(&mut self, key: ServerKey, req: Request, peer: Peer, now: Instant) {
+        if self.shutting_down {
+            return self.reply(&key, &req, 503, Some("Shutting Down"), now);
+        }
+        if let Some(status) = self.precheck(&req) {
+            return self.reply(&key, &req, status.0, Some(status.1), now);
+        }
+        let to_tag = req.to().ok().and_then(|t| t.tag().map(str::to_owned));
+        if let Some(local_tag) = to_tag {
+            return self.in_dialog(key, req, peer, local_tag, now);
+        }
+        if !self.router.is_trusted(peer.addr.ip()) {
+            return self.reply(&key, &req, 403, Some("Untrusted Peer"), now);
+        }
+        match req.method {
+            Method::Options => {
+                let mut resp = self.response(&req, 200);
+                resp.headers.push(HeaderName::Allow, ALLOW);
+                resp.headers.push(HeaderName::Accept, ACCEPT);
+                let _ = self.layer.respond(&key, resp, now);
+            }
+            Method::Invite | Method::Message | Method::Subscribe | Method::Refer => {
+                let apps = &self.apps;
+                let app = match self.router.route(&req, peer.addr.ip(), |n| apps.contains_key(n)) {
+                    Ok(name) => self.apps[name].clone(),
+                    Err(rej) => return self.reply(&key, &req, rej.status, Some(rej.reason), now),
+                };
+                let finished = Arc::new(AtomicBool::new(false));
+                let to_tag = sylk_sip::dialog::new_tag();
+                self.pending
+                    .insert(key.clone(), Pending { request: req.clone(), finished: finished.clone(), to_tag: to_tag.clone() });
+                let tx = ServerTxRef {
+                    key,
+                    to_tag,
+                    commands: self.commands_tx.clone(),
+                    finished,
+                    user_agent: self.user_agent.clone(),
+                    peer,
+                };
+                match req.method {
+                    Method::Invite => app.incoming_session(IncomingSession::new(req, peer, tx)),
+                    Method::Message => app.incoming_message(IncomingRequest::new(req, peer, tx)),
+                    Method::Subscribe => app.incoming_subscription(IncomingRequest::new(req, peer, tx)),
+                    _ => app.incoming_referral(IncomingRequest::new(req, peer, tx)),
+                }
+            }
+            _ => {
+                let mut resp = self.response(&req, 405);
+                resp.headers.push(HeaderName::Allow, ALLOW);
+                let _ = self.layer.respond(&key, resp, now);
+            }
+        }
+    }
+
+    /// Checks every request gets before routing: Max-Forwards (RFC 3261 §8.2.2 / §16.3) and
+    /// Require (§8.2.2.3; no extension is supported yet, so any Require gets 420).
+    fn precheck(&self, req: &Request) -> Option<(u16, &'static str)> {
+        if req.max_forwards().ok().flatten() == Some(0) && req.method != Method::Options {
+            return Some((483, "Too Many Hops"));
+        }
+        if req.method != Method::Ack && req.method != Method::Cancel && req.headers.contains(&HeaderName::Require) {
+            return Some((420, "Bad Extension"));
+        }
+        None
+    }
+
+    fn in_dialog(&mut self, key: ServerKey, req: Request, peer: Peer, local_tag: String, now: Instant) {
+        let remote_tag = req.from().ok().and_then(|f| f.tag().map(str::to_owned)).unwrap_or_default();
+        let call_id = req.call_id().map(str::to_owned).unwrap_or_default();
+        let id = DialogId { call_id, local_tag, remote_tag };
+        let Some(entry) = self.dialogs.get_mut(&id) else {
+            return self.reply(&key, &req, 481, None, now);
+        };
+        if let Err(rejection) = entry.dialog.handle_request(&req) {
+            let resp = rejection.response(&req);
+            let _ = self.layer.respond(&key, resp, now);
+            return;
+        }
+        entry.peer = peer;
+        match req.method {
+            Method::Bye => {
+                let entry = self.dialogs.remove(&id).expect("looked up above");
+                let _ = entry.events.send(SessionEvent::Ended { reason: "remote party hung up".into() });
+                self.reply(&key, &req, 200, None, now);
+            }
+            _ => {
+                let finished = Arc::new(AtomicBool::new(false));
+                let to_tag = id.local_tag.clone();
+                self.pending.insert(key.clone(), Pending { request: req.clone(), finished: finished.clone(), to_tag: to_tag.clone() });
+                let tx = ServerTxRef {
+                    key,
+                    to_tag,
+                    commands: self.commands_tx.clone(),
+                    finished,
+                    user_agent: self.user_agent.clone(),
+                    peer,
+                };
+                let events = entry.events.clone();
+                if let Err(mpsc::error::SendError(SessionEvent::Request(r))) =
+                    events.send(SessionEvent::Request(IncomingRequest::new(req, peer, tx)))
+                {
+                    // The application dropped the session; dropping the request answers 500.
+                    drop(r);
+                }
+            }
+        }
+    }
+
+    fn on_ack(&mut self, ack: &Request) {
+        let local_tag = ack.to().ok().and_then(|t| t.tag().map(str::to_owned)).unwrap_or_default();
+        let remote_tag = ack.from().ok().and_then(|f| f.tag().map(str::to_owned)).unwrap_or_default();
+        let call_id = ack.call_id().map(str::to_owned).unwrap_or_default();
+        let id = DialogId { call_id, local_tag, remote_tag };
+        if let Some(entry) = self.dialogs.get_mut(&id) {
+            if let Some(guard) = entry.guard.as_mut() {
+                guard.handle_ack(ack);
+                if guard.is_done() {
+                    entry.guard = None;
+                }
+            }
+        }
+    }
+
+    fn on_command(&mut self, cmd: Command, now: Instant) {
+        match cmd {
+            Command::Respond { key, response } => {
+                if response.status >= 200 {
+                    self.pending.remove(&key);
+                }
+                if let Ok(Some(id)) = DialogId::for_response(&response) {
+                    if let Some(entry) = self.dialogs.get_mut(&id) {
+                        entry.dialog.handle_response_sent(&response);
+                    }
+                }
+                if let Err(e) = self.layer.respond(&key, response, now) {
+                    tracing::debug!(error = %e, "response not sent (transaction gone)");
+                }
+            }
+            Command::Accept { key, response, peer, request, events } => {
+                if self.pending.remove(&key).is_none() {
+                    // Cancelled meanwhile: the 487 went out; tell the application.
+                    let _ = events.send(SessionEvent::Ended { reason: "cancelled".into() });
+                    return;
+                }
+                if let Err(e) = self.layer.respond(&key, response.clone(), now) {
+                    tracing::debug!(error = %e, "2xx not sent");
+                    let _ = events.send(SessionEvent::Ended { reason: "transaction gone".into() });
+                    return;
+                }
+                match Dialog::new_uas(&request, &response, peer.kind == TransportKind::Tls) {
+                    Ok(mut dialog) => {
+                        dialog.handle_response_sent(&response);
+                        let guard = UasInviteGuard::new(response, peer, &self.timers, now);
+                        let id = dialog.id.clone();
+                        self.dialogs.insert(id, DialogEntry { dialog, events, peer, guard: Some(guard) });
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot create dialog");
+                        let _ = events.send(SessionEvent::Ended { reason: "dialog error".into() });
+                    }
+                }
+            }
+            Command::SendRequest { request, dest, reply } => self.send_request(request, dest, reply, now),
+            Command::EndSession { dialog } => self.end_session(&dialog, "ended locally", now),
+            Command::InDialogRequest { dialog, method, body, reply } => {
+                let Some(entry) = self.dialogs.get_mut(&dialog) else {
+                    let _ = reply.send(local_response(481, "Dialog Gone"));
+                    return;
+                };
+                let mut req = entry.dialog.create_request(method);
+                if let Some((ct, body)) = body {
+                    req.headers.push(HeaderName::ContentType, ct);
+                    req.body = body;
+                }
+                let peer = entry.peer;
+                self.send_request(req, peer, reply, now);
+            }
+        }
+    }
+
+    fn end_session(&mut self, id: &DialogKey, reason: &str, now: Instant) {
+        let Some(mut entry) = self.dialogs.remove(id) else { return };
+        let bye = entry.dialog.create_request(Method::Bye);
+        let (reply, _) = oneshot::channel();
+        self.send_request(bye, entry.peer, reply, now);
+        let _ = entry.events.send(SessionEvent::Ended { reason: reason.to_owned() });
+    }
+
+    fn send_request(&mut self, mut req: Request, dest: Peer, reply: oneshot::Sender<Response>, now: Instant) {
+        let port = self.transports.local_addr(dest.kind).map(|a| a.port()).unwrap_or(5060);
+        req.headers.push_front(HeaderName::Via, format!("SIP/2.0/{} {}:{port};rport", dest.kind, self.advertised_host));
+        if !req.headers.contains(&HeaderName::MaxForwards) {
+            req.headers.push(HeaderName::MaxForwards, "70");
+        }
+        if !req.headers.contains(&HeaderName::UserAgent) {
+            req.headers.push(HeaderName::UserAgent, self.user_agent.to_string());
+        }
+        match self.layer.send_request(req, dest, now) {
+            Ok(key) => {
+                self.clients.insert(key, reply);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "request not sent");
+                let _ = reply.send(local_response(500, "Request Not Sent"));
+            }
+        }
+    }
+
+    fn on_timeout(&mut self, now: Instant) {
+        self.layer.handle_timeout(now);
+        let mut failed = Vec::new();
+        for (id, entry) in self.dialogs.iter_mut() {
+            if let Some(guard) = entry.guard.as_mut() {
+                guard.handle_timeout(now);
+                while let Some(ev) = guard.poll_event() {
+                    if ev == GuardEvent::AckTimeout {
+                        failed.push(id.clone());
+                    }
+                }
+            }
+        }
+        // RFC 3261 §13.3.1.4: no ACK for our 2xx: end the session with BYE.
+        for id in failed {
+            self.end_session(&id, "no ACK received", now);
+        }
+    }
+
+    fn on_event(&mut self, ev: TxEvent, _now: Instant) {
+        match ev {
+            TxEvent::Response { key, response } => {
+                if response.status >= 200 {
+                    if let Some(reply) = self.clients.remove(&key) {
+                        let _ = reply.send(response);
+                    }
+                }
+            }
+            TxEvent::Timeout { key } => {
+                if let Some(reply) = self.clients.remove(&key) {
+                    let _ = reply.send(local_response(408, "Request Timeout"));
+                }
+            }
+            TxEvent::TransportError { key: TxKey::Client(key) } => {
+                if let Some(reply) = self.clients.remove(&key) {
+                    let _ = reply.send(local_response(503, "Transport Error"));
+                }
+            }
+            TxEvent::Terminated { key: TxKey::Server(key) } => {
+                self.pending.remove(&key);
+            }
+            TxEvent::Terminated { key: TxKey::Client(key) } => {
+                if let Some(reply) = self.clients.remove(&key) {
+                    let _ = reply.send(local_response(408, "No Final Response"));
+                }
+            }
+            other => tracing::trace!(event = ?other, "transaction event"),
+        }
+    }
+
+    // ---- output ----
+
+    fn response(&self, req: &Request, status: u16) -> Response {
+        let mut resp = Response::for_request(req, status);
+        if status > 100 {
+            add_to_tag(&mut resp, &sylk_sip::dialog::new_tag());
+        }
+        resp.headers.push(HeaderName::Server, self.user_agent.to_string());
+        resp
+    }
+
+    fn reply(&mut self, key: &ServerKey, req: &Request, status: u16, reason: Option<&str>, now: Instant) {
+        let mut resp = self.response(req, status);
+        if let Some(r) = reason {
+            resp.reason = r.to_owned();
+        }
+        if let Err(e) = self.layer.respond(key, resp, now) {
+            tracing::debug!(error = %e, "reply not sent");
+        }
+    }
+
+    fn send_stateless(&mut self, msg: Message, peer: Peer) {
+        self.layer.send_stateless(msg, peer);
+    }
+
+    /// Sends everything the layers queued, then hands their events on.
+    async fn drain(&mut self) {
+        loop {
+            let mut progressed = false;
+            while let Some(t) = self.layer.poll_transmit() {
+                progressed = true;
+                self.transmit(t).await;
+            }
+            let mut guard_sends = Vec::new();
+            for entry in self.dialogs.values_mut() {
+                if let Some(guard) = entry.guard.as_mut() {
+                    while let Some(t) = guard.poll_transmit() {
+                        guard_sends.push(t);
+                    }
+                }
+            }
+            for t in guard_sends {
+                progressed = true;
+                self.send_bytes(t.dest, t.message.to_bytes()).await;
+            }
+            while let Some(ev) = self.layer.poll_event() {
+                progressed = true;
+                self.on_event(ev, Instant::now());
+            }
+            if !progressed {
+                return;
+            }
+        }
+    }
+
+    async fn transmit(&mut self, t: Transmit) {
+        let data = t.message.to_bytes();
+        if !self.send_bytes(t.dest, data).await {
+            if let Some(key) = t.key {
+                self.layer.transport_error(&key, Instant::now());
+            }
+        }
+    }
+
+    async fn send_bytes(&mut self, dest: Peer, data: Bytes) -> bool {
+        self.trace.record(Direction::Out, &dest, &data);
+        match self.transports.send(dest, data).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::debug!(dest = %dest.addr, error = %e, "send failed");
+                false
+            }
+        }
+    }
+}
+
+/// The 413 answer to a message that exceeded the size limit on a stream, built from the header
+/// fields read before the limit (RFC 3261 §21.4.11); `None` when they do not identify a request.
+fn oversize_response(head: &[u8]) -> Option<Response> {
+    // Keep the complete header lines read so far and end the header section there.
+    let end = head.windows(2).rposition(|w| w == b"\r\n")?;
+    let mut truncated = head[..end + 2].to_vec();
+    if let Some(hdr_end) = truncated.windows(4).position(|w| w == b"\r\n\r\n") {
+        truncated.truncate(hdr_end + 2);
+    }
+    truncated.extend_from_slice(b"\r\n");
+    let mut resp = match Message::parse(Bytes::from(truncated)) {
+        Ok(Message::Request(req)) => Response::for_request(&req, 413),
+        Ok(Message::Response(_)) => return None,
+        Err(e) => e.error_response()?,
+    };
+    resp.status = 413;
+    resp.reason = sylk_sip::message::reason_phrase(413).to_owned();
+    add_to_tag(&mut resp, &sylk_sip::dialog::new_tag());
+    Some(resp)
+}
+
+/// Replaces the first Via value of a (possibly comma-separated) Via header field.
+fn first_via_replaced(field: &Bytes, new_first: &str) -> Bytes {
+    let mut parts = sylk_sip::headers::split_list(field);
+    let _first = parts.next();
+    let mut out = new_first.to_owned();
+    for rest in parts {
+        out.push_str(", ");
+        out.push_str(&String::from_utf8_lossy(rest));
+    }
+    Bytes::from(out)
+}
+
+/// A response generated locally for a request that got none (RFC 3261 §8.1.3.1).
+fn local_response(status: u16, reason: &str) -> Response {
+    Response {
+        status,
+        reason: reason.to_owned(),
+        headers: Default::default(),
+        body: Bytes::new(),
+    }
+}
+
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
