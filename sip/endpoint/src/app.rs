@@ -65,7 +65,11 @@ pub struct IncomingRequest {
 
 impl IncomingRequest {
     pub(crate) fn new(request: Request, peer: Peer, tx: ServerTxRef) -> Self {
-        IncomingRequest { request, peer, tx: Some(tx) }
+        IncomingRequest {
+            request,
+            peer,
+            tx: Some(tx),
+        }
     }
 
     /// A response to this request with the given status and its default reason phrase, with
@@ -125,7 +129,7 @@ pub enum SessionEvent {
     },
     /// A request inside the dialog (re-INVITE, INFO, MESSAGE, UPDATE, REFER, NOTIFY); the
     /// application answers it.
-    Request(IncomingRequest),
+    Request(Box<IncomingRequest>),
 }
 
 /// An established session (a confirmed or early dialog created by an INVITE we answered 2xx).
@@ -147,7 +151,9 @@ pub struct SessionHandle {
 impl SessionHandle {
     /// Ends the session with a BYE (RFC 3261 §15.1.1). Nothing happens if it already ended.
     pub fn end(&self) {
-        let _ = self.commands.send(Command::EndSession { dialog: self.dialog.clone() });
+        let _ = self.commands.send(Command::EndSession {
+            dialog: self.dialog.clone(),
+        });
     }
 
     /// Sends a request of `method` inside the dialog with an optional typed body, and returns
@@ -158,14 +164,23 @@ impl SessionHandle {
         body: Option<(String, Bytes)>,
     ) -> oneshot::Receiver<Response> {
         let (reply, rx) = oneshot::channel();
-        let _ = self.commands.send(Command::InDialogRequest { dialog: self.dialog.clone(), method, body, reply });
+        let _ = self.commands.send(Command::InDialogRequest {
+            dialog: self.dialog.clone(),
+            method,
+            body,
+            reply,
+        });
         rx
     }
 }
 
 impl IncomingSession {
     pub(crate) fn new(request: Request, peer: Peer, tx: ServerTxRef) -> Self {
-        IncomingSession { request, peer, tx: Some(tx) }
+        IncomingSession {
+            request,
+            peer,
+            tx: Some(tx),
+        }
     }
 
     /// The offered session description, if the INVITE carries one.
@@ -174,7 +189,11 @@ impl IncomingSession {
             .request
             .headers
             .get_str(&HeaderName::ContentType)
-            .is_some_and(|ct| ct.trim().to_ascii_lowercase().starts_with("application/sdp"));
+            .is_some_and(|ct| {
+                ct.trim()
+                    .to_ascii_lowercase()
+                    .starts_with("application/sdp")
+            });
         (is_sdp && !self.request.body.is_empty()).then_some(&self.request.body)
     }
 
@@ -195,11 +214,18 @@ impl IncomingSession {
         let mut resp = Response::for_request(&self.request, 200);
         tx.decorate(&mut resp);
         if !sdp_answer.is_empty() {
-            resp.headers.push(HeaderName::ContentType, "application/sdp");
+            resp.headers
+                .push(HeaderName::ContentType, "application/sdp");
             resp.body = sdp_answer;
         }
         let dialog = tx.accept(resp, self.request.clone(), events_tx);
-        Session { events, handle: SessionHandle { dialog, commands: tx.commands() } }
+        Session {
+            events,
+            handle: SessionHandle {
+                dialog,
+                commands: tx.commands(),
+            },
+        }
     }
 
     /// Refuses the INVITE with a final status (≥ 300).

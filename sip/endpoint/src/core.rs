@@ -14,7 +14,9 @@ use std::time::Instant;
 use bytes::Bytes;
 use sylk_sip::dialog::{Dialog, DialogId, GuardEvent, UasInviteGuard};
 use sylk_sip::message::{HeaderName, Message, Method, Request, Response};
-use sylk_sip::transaction::{ClientKey, Incoming, ServerKey, TimerConfig, TransactionLayer, Transmit, TxEvent, TxKey};
+use sylk_sip::transaction::{
+    ClientKey, Incoming, ServerKey, TimerConfig, TransactionLayer, Transmit, TxEvent, TxKey,
+};
 use sylk_sip::transport::{Peer, TransportKind};
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -24,7 +26,8 @@ use crate::trace::{Direction, WireTrace};
 use crate::transport::{Inbound, Transports};
 
 /// Methods this endpoint handles (the `Allow` header).
-pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, MESSAGE, SUBSCRIBE, NOTIFY, REFER, INFO, UPDATE";
+pub const ALLOW: &str =
+    "INVITE, ACK, BYE, CANCEL, OPTIONS, MESSAGE, SUBSCRIBE, NOTIFY, REFER, INFO, UPDATE";
 /// Body types applications accept (the `Accept` header of OPTIONS answers).
 pub const ACCEPT: &str = "application/sdp, message/cpim, text/plain";
 
@@ -34,11 +37,31 @@ pub type DialogKey = DialogId;
 /// What application handles ask the core to do.
 #[derive(Debug)]
 pub(crate) enum Command {
-    Respond { key: ServerKey, response: Response },
-    Accept { key: ServerKey, response: Response, peer: Peer, request: Box<Request>, events: mpsc::UnboundedSender<SessionEvent> },
-    SendRequest { request: Request, dest: Peer, reply: oneshot::Sender<Response> },
-    EndSession { dialog: DialogKey },
-    InDialogRequest { dialog: DialogKey, method: Method, body: Option<(String, Bytes)>, reply: oneshot::Sender<Response> },
+    Respond {
+        key: ServerKey,
+        response: Response,
+    },
+    Accept {
+        key: ServerKey,
+        response: Response,
+        peer: Peer,
+        request: Box<Request>,
+        events: mpsc::UnboundedSender<SessionEvent>,
+    },
+    SendRequest {
+        request: Request,
+        dest: Peer,
+        reply: oneshot::Sender<Response>,
+    },
+    EndSession {
+        dialog: DialogKey,
+    },
+    InDialogRequest {
+        dialog: DialogKey,
+        method: Method,
+        body: Option<(String, Bytes)>,
+        reply: oneshot::Sender<Response>,
+    },
 }
 
 /// A server transaction handed to an application: answering goes through the core.
@@ -49,6 +72,7 @@ pub(crate) struct ServerTxRef {
     commands: mpsc::UnboundedSender<Command>,
     finished: Arc<AtomicBool>,
     user_agent: Arc<str>,
+    contact: Arc<str>,
     peer: Peer,
 }
 
@@ -59,7 +83,23 @@ impl ServerTxRef {
             add_to_tag(resp, &self.to_tag);
         }
         if !resp.headers.contains(&HeaderName::Server) {
-            resp.headers.push(HeaderName::Server, self.user_agent.to_string());
+            resp.headers
+                .push(HeaderName::Server, self.user_agent.to_string());
+        }
+        // RFC 3261 §12.1.1: responses that create or refresh a dialog carry our Contact.
+        let dialog_forming = resp.cseq().is_ok_and(|c| {
+            matches!(
+                c.method,
+                Method::Invite | Method::Subscribe | Method::Update
+            )
+        });
+        if dialog_forming
+            && resp.status > 100
+            && resp.status < 300
+            && !resp.headers.contains(&HeaderName::Contact)
+        {
+            resp.headers
+                .push(HeaderName::Contact, format!("<{}>", self.contact));
         }
     }
 
@@ -67,14 +107,30 @@ impl ServerTxRef {
         if response.status >= 200 {
             self.finished.store(true, Ordering::Relaxed);
         }
-        let _ = self.commands.send(Command::Respond { key: self.key.clone(), response });
+        let _ = self.commands.send(Command::Respond {
+            key: self.key.clone(),
+            response,
+        });
     }
 
-    pub(crate) fn accept(&self, response: Response, request: Request, events: mpsc::UnboundedSender<SessionEvent>) -> DialogKey {
+    pub(crate) fn accept(
+        &self,
+        response: Response,
+        request: Request,
+        events: mpsc::UnboundedSender<SessionEvent>,
+    ) -> DialogKey {
         self.finished.store(true, Ordering::Relaxed);
-        let remote_tag = request.from().ok().and_then(|f| f.tag().map(str::to_owned)).unwrap_or_default();
+        let remote_tag = request
+            .from()
+            .ok()
+            .and_then(|f| f.tag().map(str::to_owned))
+            .unwrap_or_default();
         let call_id = request.call_id().map(str::to_owned).unwrap_or_default();
-        let id = DialogId { call_id, local_tag: self.to_tag.clone(), remote_tag };
+        let id = DialogId {
+            call_id,
+            local_tag: self.to_tag.clone(),
+            remote_tag,
+        };
         let _ = self.commands.send(Command::Accept {
             key: self.key.clone(),
             response,
@@ -96,7 +152,9 @@ impl ServerTxRef {
 
 /// Adds `;tag=` to the To header of `resp` unless it has one.
 fn add_to_tag(resp: &mut Response, tag: &str) {
-    let Some(to) = resp.headers.get_str(&HeaderName::To) else { return };
+    let Some(to) = resp.headers.get_str(&HeaderName::To) else {
+        return;
+    };
     match sylk_sip::headers::NameAddr::parse(to) {
         Ok(mut na) if na.tag().is_none() => {
             na.params.set("tag", Some(tag.to_owned()));
@@ -121,18 +179,17 @@ impl EndpointHandle {
     /// The endpoint adds the top Via, Max-Forwards and User-Agent when missing.
     pub fn send_request(&self, request: Request, dest: Peer) -> oneshot::Receiver<Response> {
         let (reply, rx) = oneshot::channel();
-        let _ = self.commands.send(Command::SendRequest { request, dest, reply });
+        let _ = self.commands.send(Command::SendRequest {
+            request,
+            dest,
+            reply,
+        });
         rx
     }
 
     /// The `sip:` URI under which this endpoint is reached over `kind` (for Contact headers).
     pub fn contact_uri(&self, kind: TransportKind) -> String {
-        let port = self.transports.local_addr(kind).map(|a| a.port()).unwrap_or(5060);
-        match kind {
-            TransportKind::Udp => format!("sip:{}:{port}", self.contact_host),
-            TransportKind::Tcp => format!("sip:{}:{port};transport=tcp", self.contact_host),
-            TransportKind::Tls => format!("sips:{}:{port}", self.contact_host),
-        }
+        contact_uri(&self.contact_host, &self.transports, kind, false)
     }
 
     /// The User-Agent/Server value of this endpoint.
@@ -142,14 +199,28 @@ impl EndpointHandle {
 
     /// A new out-of-dialog request (RFC 3261 §8.1.1): Request-URI, From with a fresh tag, To,
     /// a fresh Call-ID, CSeq 1, Max-Forwards 70 and a Contact for `kind`.
-    pub fn new_request(&self, method: Method, uri: sylk_sip::uri::Uri, from: &str, to: &str, kind: TransportKind) -> Request {
+    pub fn new_request(
+        &self,
+        method: Method,
+        uri: sylk_sip::uri::Uri,
+        from: &str,
+        to: &str,
+        kind: TransportKind,
+    ) -> Request {
         let mut req = Request::new(method.clone(), uri);
-        req.headers.push(HeaderName::From, format!("{from};tag={}", sylk_sip::dialog::new_tag()));
+        req.headers.push(
+            HeaderName::From,
+            format!("{from};tag={}", sylk_sip::dialog::new_tag()),
+        );
         req.headers.push(HeaderName::To, to.to_owned());
-        req.headers.push(HeaderName::CallId, format!("{}@{}", sylk_sip::dialog::new_tag(), self.contact_host));
+        req.headers.push(
+            HeaderName::CallId,
+            format!("{}@{}", sylk_sip::dialog::new_tag(), self.contact_host),
+        );
         req.headers.push(HeaderName::CSeq, format!("1 {method}"));
         req.headers.push(HeaderName::MaxForwards, "70");
-        req.headers.push(HeaderName::Contact, format!("<{}>", self.contact_uri(kind)));
+        req.headers
+            .push(HeaderName::Contact, format!("<{}>", self.contact_uri(kind)));
         req
     }
 }
@@ -200,11 +271,16 @@ pub(crate) struct Core {
     advertised_host: Arc<str>,
     user_agent: Arc<str>,
     shutting_down: bool,
+    /// Connections waiting for their last answer to be queued before they close.
+    closing: Vec<oneshot::Sender<()>>,
 }
 
 impl std::fmt::Debug for Core {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Core").field("dialogs", &self.dialogs.len()).field("pending", &self.pending.len()).finish()
+        f.debug_struct("Core")
+            .field("dialogs", &self.dialogs.len())
+            .field("pending", &self.pending.len())
+            .finish()
     }
 }
 
@@ -241,7 +317,10 @@ pub fn start(
         layer: TransactionLayer::new(settings.timers),
         timers: settings.timers,
         transports,
-        apps: apps.iter().map(|a| (a.name().to_owned(), a.clone())).collect(),
+        apps: apps
+            .iter()
+            .map(|a| (a.name().to_owned(), a.clone()))
+            .collect(),
         router: settings.router,
         commands_tx,
         dialogs: HashMap::new(),
@@ -251,6 +330,7 @@ pub fn start(
         advertised_host,
         user_agent,
         shutting_down: false,
+        closing: Vec::new(),
     };
     for app in &apps {
         app.start(handle.clone());
@@ -285,7 +365,10 @@ impl Core {
     }
 
     fn next_timeout(&self) -> Option<Instant> {
-        let guards = self.dialogs.values().filter_map(|d| d.guard.as_ref().and_then(|g| g.poll_timeout()));
+        let guards = self
+            .dialogs
+            .values()
+            .filter_map(|d| d.guard.as_ref().and_then(|g| g.poll_timeout()));
         self.layer.poll_timeout().into_iter().chain(guards).min()
     }
 
@@ -340,11 +423,16 @@ impl Core {
                     }
                 }
             }
-            Inbound::TooLarge { head, peer } => {
+            Inbound::TooLarge {
+                head,
+                peer,
+                answered,
+            } => {
                 tracing::debug!(peer = %peer.addr, "message too large");
                 if let Some(resp) = oversize_response(&head) {
                     self.send_stateless(Message::Response(resp), peer);
                 }
+                self.closing.push(answered);
             }
         }
     }
@@ -365,7 +453,9 @@ impl Core {
                     p.finished.store(true, Ordering::Relaxed);
                 }
             }
-            Incoming::Dropped { reason } => tracing::debug!(peer = %peer.addr, reason, "request dropped"),
+            Incoming::Dropped { reason } => {
+                tracing::debug!(peer = %peer.addr, reason, "request dropped")
+            }
             _ => {}
         }
     }
@@ -394,26 +484,38 @@ impl Core {
             }
             Method::Invite | Method::Message | Method::Subscribe | Method::Refer => {
                 let apps = &self.apps;
-                let app = match self.router.route(&req, peer.addr.ip(), |n| apps.contains_key(n)) {
+                let app = match self
+                    .router
+                    .route(&req, peer.addr.ip(), |n| apps.contains_key(n))
+                {
                     Ok(name) => self.apps[name].clone(),
                     Err(rej) => return self.reply(&key, &req, rej.status, Some(rej.reason), now),
                 };
                 let finished = Arc::new(AtomicBool::new(false));
                 let to_tag = sylk_sip::dialog::new_tag();
-                self.pending
-                    .insert(key.clone(), Pending { request: req.clone(), finished: finished.clone(), to_tag: to_tag.clone() });
+                self.pending.insert(
+                    key.clone(),
+                    Pending {
+                        request: req.clone(),
+                        finished: finished.clone(),
+                        to_tag: to_tag.clone(),
+                    },
+                );
                 let tx = ServerTxRef {
                     key,
                     to_tag,
                     commands: self.commands_tx.clone(),
                     finished,
                     user_agent: self.user_agent.clone(),
+                    contact: self.contact_uri(peer.kind, is_sips(&req.uri)).into(),
                     peer,
                 };
                 match req.method {
                     Method::Invite => app.incoming_session(IncomingSession::new(req, peer, tx)),
                     Method::Message => app.incoming_message(IncomingRequest::new(req, peer, tx)),
-                    Method::Subscribe => app.incoming_subscription(IncomingRequest::new(req, peer, tx)),
+                    Method::Subscribe => {
+                        app.incoming_subscription(IncomingRequest::new(req, peer, tx))
+                    }
                     _ => app.incoming_referral(IncomingRequest::new(req, peer, tx)),
                 }
             }
@@ -431,16 +533,35 @@ impl Core {
         if req.max_forwards().ok().flatten() == Some(0) && req.method != Method::Options {
             return Some((483, "Too Many Hops"));
         }
-        if req.method != Method::Ack && req.method != Method::Cancel && req.headers.contains(&HeaderName::Require) {
+        if req.method != Method::Ack
+            && req.method != Method::Cancel
+            && req.headers.contains(&HeaderName::Require)
+        {
             return Some((420, "Bad Extension"));
         }
         None
     }
 
-    fn in_dialog(&mut self, key: ServerKey, req: Request, peer: Peer, local_tag: String, now: Instant) {
-        let remote_tag = req.from().ok().and_then(|f| f.tag().map(str::to_owned)).unwrap_or_default();
+    fn in_dialog(
+        &mut self,
+        key: ServerKey,
+        req: Request,
+        peer: Peer,
+        local_tag: String,
+        now: Instant,
+    ) {
+        let remote_tag = req
+            .from()
+            .ok()
+            .and_then(|f| f.tag().map(str::to_owned))
+            .unwrap_or_default();
         let call_id = req.call_id().map(str::to_owned).unwrap_or_default();
-        let id = DialogId { call_id, local_tag, remote_tag };
+        let id = DialogId {
+            call_id,
+            local_tag,
+            remote_tag,
+        };
+        let contact: Arc<str> = self.contact_uri(peer.kind, is_sips(&req.uri)).into();
         let Some(entry) = self.dialogs.get_mut(&id) else {
             return self.reply(&key, &req, 481, None, now);
         };
@@ -453,25 +574,35 @@ impl Core {
         match req.method {
             Method::Bye => {
                 let entry = self.dialogs.remove(&id).expect("looked up above");
-                let _ = entry.events.send(SessionEvent::Ended { reason: "remote party hung up".into() });
+                let _ = entry.events.send(SessionEvent::Ended {
+                    reason: "remote party hung up".into(),
+                });
                 self.reply(&key, &req, 200, None, now);
             }
             _ => {
                 let finished = Arc::new(AtomicBool::new(false));
                 let to_tag = id.local_tag.clone();
-                self.pending.insert(key.clone(), Pending { request: req.clone(), finished: finished.clone(), to_tag: to_tag.clone() });
+                self.pending.insert(
+                    key.clone(),
+                    Pending {
+                        request: req.clone(),
+                        finished: finished.clone(),
+                        to_tag: to_tag.clone(),
+                    },
+                );
                 let tx = ServerTxRef {
                     key,
                     to_tag,
                     commands: self.commands_tx.clone(),
                     finished,
                     user_agent: self.user_agent.clone(),
+                    contact,
                     peer,
                 };
                 let events = entry.events.clone();
-                if let Err(mpsc::error::SendError(SessionEvent::Request(r))) =
-                    events.send(SessionEvent::Request(IncomingRequest::new(req, peer, tx)))
-                {
+                if let Err(mpsc::error::SendError(SessionEvent::Request(r))) = events.send(
+                    SessionEvent::Request(Box::new(IncomingRequest::new(req, peer, tx))),
+                ) {
                     // The application dropped the session; dropping the request answers 500.
                     drop(r);
                 }
@@ -480,10 +611,22 @@ impl Core {
     }
 
     fn on_ack(&mut self, ack: &Request) {
-        let local_tag = ack.to().ok().and_then(|t| t.tag().map(str::to_owned)).unwrap_or_default();
-        let remote_tag = ack.from().ok().and_then(|f| f.tag().map(str::to_owned)).unwrap_or_default();
+        let local_tag = ack
+            .to()
+            .ok()
+            .and_then(|t| t.tag().map(str::to_owned))
+            .unwrap_or_default();
+        let remote_tag = ack
+            .from()
+            .ok()
+            .and_then(|f| f.tag().map(str::to_owned))
+            .unwrap_or_default();
         let call_id = ack.call_id().map(str::to_owned).unwrap_or_default();
-        let id = DialogId { call_id, local_tag, remote_tag };
+        let id = DialogId {
+            call_id,
+            local_tag,
+            remote_tag,
+        };
         if let Some(entry) = self.dialogs.get_mut(&id) {
             if let Some(guard) = entry.guard.as_mut() {
                 guard.handle_ack(ack);
@@ -509,15 +652,25 @@ impl Core {
                     tracing::debug!(error = %e, "response not sent (transaction gone)");
                 }
             }
-            Command::Accept { key, response, peer, request, events } => {
+            Command::Accept {
+                key,
+                response,
+                peer,
+                request,
+                events,
+            } => {
                 if self.pending.remove(&key).is_none() {
                     // Cancelled meanwhile: the 487 went out; tell the application.
-                    let _ = events.send(SessionEvent::Ended { reason: "cancelled".into() });
+                    let _ = events.send(SessionEvent::Ended {
+                        reason: "cancelled".into(),
+                    });
                     return;
                 }
                 if let Err(e) = self.layer.respond(&key, response.clone(), now) {
                     tracing::debug!(error = %e, "2xx not sent");
-                    let _ = events.send(SessionEvent::Ended { reason: "transaction gone".into() });
+                    let _ = events.send(SessionEvent::Ended {
+                        reason: "transaction gone".into(),
+                    });
                     return;
                 }
                 match Dialog::new_uas(&request, &response, peer.kind == TransportKind::Tls) {
@@ -525,17 +678,36 @@ impl Core {
                         dialog.handle_response_sent(&response);
                         let guard = UasInviteGuard::new(response, peer, &self.timers, now);
                         let id = dialog.id.clone();
-                        self.dialogs.insert(id, DialogEntry { dialog, events, peer, guard: Some(guard) });
+                        self.dialogs.insert(
+                            id,
+                            DialogEntry {
+                                dialog,
+                                events,
+                                peer,
+                                guard: Some(guard),
+                            },
+                        );
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "cannot create dialog");
-                        let _ = events.send(SessionEvent::Ended { reason: "dialog error".into() });
+                        let _ = events.send(SessionEvent::Ended {
+                            reason: "dialog error".into(),
+                        });
                     }
                 }
             }
-            Command::SendRequest { request, dest, reply } => self.send_request(request, dest, reply, now),
+            Command::SendRequest {
+                request,
+                dest,
+                reply,
+            } => self.send_request(request, dest, reply, now),
             Command::EndSession { dialog } => self.end_session(&dialog, "ended locally", now),
-            Command::InDialogRequest { dialog, method, body, reply } => {
+            Command::InDialogRequest {
+                dialog,
+                method,
+                body,
+                reply,
+            } => {
                 let Some(entry) = self.dialogs.get_mut(&dialog) else {
                     let _ = reply.send(local_response(481, "Dialog Gone"));
                     return;
@@ -552,21 +724,42 @@ impl Core {
     }
 
     fn end_session(&mut self, id: &DialogKey, reason: &str, now: Instant) {
-        let Some(mut entry) = self.dialogs.remove(id) else { return };
+        let Some(mut entry) = self.dialogs.remove(id) else {
+            return;
+        };
         let bye = entry.dialog.create_request(Method::Bye);
         let (reply, _) = oneshot::channel();
         self.send_request(bye, entry.peer, reply, now);
-        let _ = entry.events.send(SessionEvent::Ended { reason: reason.to_owned() });
+        let _ = entry.events.send(SessionEvent::Ended {
+            reason: reason.to_owned(),
+        });
     }
 
-    fn send_request(&mut self, mut req: Request, dest: Peer, reply: oneshot::Sender<Response>, now: Instant) {
-        let port = self.transports.local_addr(dest.kind).map(|a| a.port()).unwrap_or(5060);
-        req.headers.push_front(HeaderName::Via, format!("SIP/2.0/{} {}:{port};rport", dest.kind, self.advertised_host));
+    fn send_request(
+        &mut self,
+        mut req: Request,
+        dest: Peer,
+        reply: oneshot::Sender<Response>,
+        now: Instant,
+    ) {
+        let port = self
+            .transports
+            .local_addr(dest.kind)
+            .map(|a| a.port())
+            .unwrap_or(5060);
+        req.headers.push_front(
+            HeaderName::Via,
+            format!(
+                "SIP/2.0/{} {}:{port};rport",
+                dest.kind, self.advertised_host
+            ),
+        );
         if !req.headers.contains(&HeaderName::MaxForwards) {
             req.headers.push(HeaderName::MaxForwards, "70");
         }
         if !req.headers.contains(&HeaderName::UserAgent) {
-            req.headers.push(HeaderName::UserAgent, self.user_agent.to_string());
+            req.headers
+                .push(HeaderName::UserAgent, self.user_agent.to_string());
         }
         match self.layer.send_request(req, dest, now) {
             Ok(key) => {
@@ -612,15 +805,21 @@ impl Core {
                     let _ = reply.send(local_response(408, "Request Timeout"));
                 }
             }
-            TxEvent::TransportError { key: TxKey::Client(key) } => {
+            TxEvent::TransportError {
+                key: TxKey::Client(key),
+            } => {
                 if let Some(reply) = self.clients.remove(&key) {
                     let _ = reply.send(local_response(503, "Transport Error"));
                 }
             }
-            TxEvent::Terminated { key: TxKey::Server(key) } => {
+            TxEvent::Terminated {
+                key: TxKey::Server(key),
+            } => {
                 self.pending.remove(&key);
             }
-            TxEvent::Terminated { key: TxKey::Client(key) } => {
+            TxEvent::Terminated {
+                key: TxKey::Client(key),
+            } => {
                 if let Some(reply) = self.clients.remove(&key) {
                     let _ = reply.send(local_response(408, "No Final Response"));
                 }
@@ -631,16 +830,29 @@ impl Core {
 
     // ---- output ----
 
+    /// Our Contact URI for requests and responses over `kind`.
+    fn contact_uri(&self, kind: TransportKind, sips: bool) -> String {
+        contact_uri(&self.advertised_host, &self.transports, kind, sips)
+    }
+
     fn response(&self, req: &Request, status: u16) -> Response {
         let mut resp = Response::for_request(req, status);
         if status > 100 {
             add_to_tag(&mut resp, &sylk_sip::dialog::new_tag());
         }
-        resp.headers.push(HeaderName::Server, self.user_agent.to_string());
+        resp.headers
+            .push(HeaderName::Server, self.user_agent.to_string());
         resp
     }
 
-    fn reply(&mut self, key: &ServerKey, req: &Request, status: u16, reason: Option<&str>, now: Instant) {
+    fn reply(
+        &mut self,
+        key: &ServerKey,
+        req: &Request,
+        status: u16,
+        reason: Option<&str>,
+        now: Instant,
+    ) {
         let mut resp = self.response(req, status);
         if let Some(r) = reason {
             resp.reason = r.to_owned();
@@ -679,6 +891,8 @@ impl Core {
                 self.on_event(ev, Instant::now());
             }
             if !progressed {
+                // Everything for connections that close after an error is queued now.
+                self.closing.clear();
                 return;
             }
         }
@@ -736,6 +950,27 @@ fn first_via_replaced(field: &Bytes, new_first: &str) -> Bytes {
         out.push_str(&String::from_utf8_lossy(rest));
     }
     Bytes::from(out)
+}
+
+/// The URI of this endpoint over `kind` (for Contact).
+fn contact_uri(host: &str, transports: &Transports, kind: TransportKind, sips: bool) -> String {
+    let port = transports
+        .local_addr(kind)
+        .map(|a| a.port())
+        .unwrap_or(5060);
+    match kind {
+        TransportKind::Udp => format!("sip:{host}:{port}"),
+        TransportKind::Tcp => format!("sip:{host}:{port};transport=tcp"),
+        // RFC 3261 §12.1.1: a SIPS Contact only when the request was for a SIPS URI;
+        // otherwise TLS is named by the transport parameter (RFC 5630 §3.1.3).
+        TransportKind::Tls if sips => format!("sips:{host}:{port}"),
+        TransportKind::Tls => format!("sip:{host}:{port};transport=tls"),
+    }
+}
+
+/// Whether a Request-URI is a SIPS URI.
+fn is_sips(uri: &sylk_sip::uri::Uri) -> bool {
+    matches!(uri, sylk_sip::uri::Uri::Sip(u) if u.secure)
 }
 
 /// A response generated locally for a request that got none (RFC 3261 §8.1.3.1).

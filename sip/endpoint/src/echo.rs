@@ -11,7 +11,10 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
-use sylk_sip::sdp::{negotiate, AudioCodec, AudioPolicy, Direction, LocalCapabilities, Origin, SessionDescription, SrtpPolicy};
+use sylk_sip::sdp::{
+    negotiate, AudioCodec, AudioPolicy, Direction, LocalCapabilities, Origin, SessionDescription,
+    SrtpPolicy,
+};
 
 use sylk_sip::message::{HeaderName, Method, Request};
 use sylk_sip::uri::Uri;
@@ -29,7 +32,10 @@ pub struct Echo {
 impl Echo {
     /// An echo application that lets INVITEs ring for `ring` before answering.
     pub fn new(ring: Duration) -> Self {
-        Echo { ring, endpoint: std::sync::OnceLock::new() }
+        Echo {
+            ring,
+            endpoint: std::sync::OnceLock::new(),
+        }
     }
 }
 
@@ -89,7 +95,8 @@ impl Application for Echo {
                     SessionEvent::Request(req) => {
                         if req.request.method == Method::Invite {
                             let mut resp = req.response(200);
-                            resp.headers.push(HeaderName::ContentType, "application/sdp");
+                            resp.headers
+                                .push(HeaderName::ContentType, "application/sdp");
                             resp.body = answer.clone();
                             req.respond(resp);
                         } else {
@@ -103,7 +110,11 @@ impl Application for Echo {
 }
 
 /// The MESSAGE that echoes `req` back to its sender (From and To swapped, new Call-ID and tag).
-fn echo_of(req: &Request, endpoint: &EndpointHandle, kind: sylk_sip::transport::TransportKind) -> Result<Request, u16> {
+fn echo_of(
+    req: &Request,
+    endpoint: &EndpointHandle,
+    kind: sylk_sip::transport::TransportKind,
+) -> Result<Request, u16> {
     let from = req.from().map_err(|_| 400u16)?;
     let to = req.to().map_err(|_| 400u16)?;
     let target: Uri = req
@@ -116,7 +127,13 @@ fn echo_of(req: &Request, endpoint: &EndpointHandle, kind: sylk_sip::transport::
     to_hdr.params.remove("tag");
     let mut from_hdr = to.clone();
     from_hdr.params.remove("tag");
-    let mut echo = endpoint.new_request(Method::Message, target, &from_hdr.to_string(), &to_hdr.to_string(), kind);
+    let mut echo = endpoint.new_request(
+        Method::Message,
+        target,
+        &from_hdr.to_string(),
+        &to_hdr.to_string(),
+        kind,
+    );
     if let Some(ct) = req.headers.get(&HeaderName::ContentType) {
         echo.headers.push(HeaderName::ContentType, ct.clone());
     }

@@ -21,7 +21,9 @@ use sylk_sip::transaction::TimerConfig;
 use sylk_sip::transport::TransportKind;
 use tokio::sync::{mpsc, watch};
 
-pub use app::{AppRef, Application, IncomingRequest, IncomingSession, Session, SessionEvent, SessionHandle};
+pub use app::{
+    AppRef, Application, IncomingRequest, IncomingSession, Session, SessionEvent, SessionHandle,
+};
 pub use core::EndpointHandle;
 
 /// Messages queued from the transports to the core before the transports wait.
@@ -60,14 +62,19 @@ pub struct Endpoint {
 
 impl Endpoint {
     /// Binds the transports of `config.sip`, starts the core and the given applications.
-    pub async fn start(config: &Config, apps: Vec<AppRef>, shutdown: watch::Receiver<bool>) -> Result<Endpoint, EndpointError> {
+    pub async fn start(
+        config: &Config,
+        apps: Vec<AppRef>,
+        shutdown: watch::Receiver<bool>,
+    ) -> Result<Endpoint, EndpointError> {
         let sip = &config.sip;
         let ip = sip.local_ip;
         let enabled = |t: Transport| sip.has_transport(t);
         let tls = match sip.tls_files() {
-            Some((cert, key)) if enabled(Transport::Tls) => {
-                Some((SocketAddr::new(ip, sip.tls_port), transport::load_server_config(cert, key)?))
-            }
+            Some((cert, key)) if enabled(Transport::Tls) => Some((
+                SocketAddr::new(ip, sip.tls_port),
+                transport::load_server_config(cert, key)?,
+            )),
             _ => None,
         };
         let settings = transport::TransportSettings {
@@ -78,8 +85,10 @@ impl Endpoint {
             idle_timeout: sip.tcp_idle_timeout(),
         };
         let trace = match config.log.sip_trace_path() {
-            Some(path) => trace::WireTrace::open(path)
-                .map_err(|source| EndpointError::Trace { path: path.display().to_string(), source })?,
+            Some(path) => trace::WireTrace::open(path).map_err(|source| EndpointError::Trace {
+                path: path.display().to_string(),
+                source,
+            })?,
             None => trace::WireTrace::default(),
         };
         let (in_tx, in_rx) = mpsc::channel(INBOUND_QUEUE);
@@ -91,16 +100,29 @@ impl Endpoint {
         }
         let router = router::Router::new(
             sip.trusted_peers.clone(),
-            config.applications.map.iter().map(|(k, v)| (k.clone(), v.clone())),
+            config
+                .applications
+                .map
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
             config.applications.default.clone(),
         );
         let settings = core::CoreSettings {
-            timers: TimerConfig { t1: sip.t1(), t2: sip.t2(), t4: sip.t4(), ..TimerConfig::default() },
+            timers: TimerConfig {
+                t1: sip.t1(),
+                t2: sip.t2(),
+                t4: sip.t4(),
+                ..TimerConfig::default()
+            },
             advertised_host: sip.advertised_host().into_owned(),
             user_agent: sip.user_agent.clone(),
             router,
         };
         let running = core::start(settings, transports.clone(), in_rx, apps, trace, shutdown);
-        Ok(Endpoint { handle: running.handle, transports, done: running.done })
+        Ok(Endpoint {
+            handle: running.handle,
+            transports,
+            done: running.done,
+        })
     }
 }

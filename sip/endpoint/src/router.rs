@@ -30,9 +30,20 @@ pub struct Router {
 impl Router {
     /// A router with the trusted networks, the application map (keys `user@host`, `host` or
     /// `user`, matched case-insensitively) and the default application name.
-    pub fn new(trusted: Vec<IpNet>, map: impl IntoIterator<Item = (String, String)>, default: String) -> Self {
-        let map = map.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
-        Router { trusted, map, default }
+    pub fn new(
+        trusted: Vec<IpNet>,
+        map: impl IntoIterator<Item = (String, String)>,
+        default: String,
+    ) -> Self {
+        let map = map
+            .into_iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v))
+            .collect();
+        Router {
+            trusted,
+            map,
+            default,
+        }
     }
 
     /// Whether requests from `ip` are accepted. An IPv4-mapped IPv6 source is checked as IPv4.
@@ -45,9 +56,17 @@ impl Router {
     }
 
     /// The application for `req` from `source`, given which applications are loaded.
-    pub fn route<'a>(&'a self, req: &'a Request, source: IpAddr, loaded: impl Fn(&str) -> bool) -> Result<&'a str, Rejection> {
+    pub fn route<'a>(
+        &'a self,
+        req: &'a Request,
+        source: IpAddr,
+        loaded: impl Fn(&str) -> bool,
+    ) -> Result<&'a str, Rejection> {
         if !self.is_trusted(source) {
-            return Err(Rejection { status: 403, reason: "Untrusted Peer" });
+            return Err(Rejection {
+                status: 403,
+                reason: "Untrusted Peer",
+            });
         }
         let name = match req.headers.get_str(&HeaderName::XSylkApp) {
             Some(h) => h.trim(),
@@ -56,7 +75,10 @@ impl Router {
         if loaded(name) {
             Ok(name)
         } else {
-            Err(Rejection { status: 404, reason: "Application Not Found" })
+            Err(Rejection {
+                status: 404,
+                reason: "Application Not Found",
+            })
         }
     }
 
@@ -73,7 +95,9 @@ impl Router {
         if let Some(app) = self.map.get(host) {
             return Some(app);
         }
-        user.as_ref().and_then(|u| self.map.get(u)).map(String::as_str)
+        user.as_ref()
+            .and_then(|u| self.map.get(u))
+            .map(String::as_str)
     }
 }
 
@@ -108,12 +132,34 @@ mod tests {
     fn order_header_user_at_host_host_user_default() {
         let r = router();
         let loaded = |n: &str| ["echo", "conference", "gateway"].contains(&n);
-        assert_eq!(r.route(&req("sip:room@conf.example.com", Some("gateway")), LOCAL, loaded), Ok("gateway"));
-        assert_eq!(r.route(&req("sip:Echo@CONF.example.com", None), LOCAL, loaded), Ok("echo"));
-        assert_eq!(r.route(&req("sip:room@conf.example.com", None), LOCAL, loaded), Ok("conference"));
-        assert_eq!(r.route(&req("sip:gw@other.example.org", None), LOCAL, loaded), Ok("gateway"));
-        assert_eq!(r.route(&req("sip:x@other.example.org", None), LOCAL, loaded), Ok("conference"));
-        assert_eq!(r.route(&req("tel:+15551234", None), LOCAL, loaded), Ok("conference"));
+        assert_eq!(
+            r.route(
+                &req("sip:room@conf.example.com", Some("gateway")),
+                LOCAL,
+                loaded
+            ),
+            Ok("gateway")
+        );
+        assert_eq!(
+            r.route(&req("sip:Echo@CONF.example.com", None), LOCAL, loaded),
+            Ok("echo")
+        );
+        assert_eq!(
+            r.route(&req("sip:room@conf.example.com", None), LOCAL, loaded),
+            Ok("conference")
+        );
+        assert_eq!(
+            r.route(&req("sip:gw@other.example.org", None), LOCAL, loaded),
+            Ok("gateway")
+        );
+        assert_eq!(
+            r.route(&req("sip:x@other.example.org", None), LOCAL, loaded),
+            Ok("conference")
+        );
+        assert_eq!(
+            r.route(&req("tel:+15551234", None), LOCAL, loaded),
+            Ok("conference")
+        );
     }
 
     #[test]
@@ -121,8 +167,18 @@ mod tests {
         let r = router();
         let loaded = |n: &str| n == "echo";
         let outside: IpAddr = "192.0.2.1".parse().unwrap();
-        assert_eq!(r.route(&req("sip:echo@conf.example.com", None), outside, loaded).unwrap_err().status, 403);
-        assert_eq!(r.route(&req("sip:x@y", Some("nope")), LOCAL, loaded).unwrap_err().status, 404);
+        assert_eq!(
+            r.route(&req("sip:echo@conf.example.com", None), outside, loaded)
+                .unwrap_err()
+                .status,
+            403
+        );
+        assert_eq!(
+            r.route(&req("sip:x@y", Some("nope")), LOCAL, loaded)
+                .unwrap_err()
+                .status,
+            404
+        );
         let mapped: IpAddr = "::ffff:127.0.0.1".parse().unwrap();
         assert!(r.is_trusted(mapped));
     }

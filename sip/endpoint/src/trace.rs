@@ -26,7 +26,9 @@ impl WireTrace {
     /// Opens (appends to) the trace file at `path`.
     pub fn open(path: &Path) -> std::io::Result<WireTrace> {
         let f = OpenOptions::new().create(true).append(true).open(path)?;
-        Ok(WireTrace { file: Some(BufWriter::new(f)) })
+        Ok(WireTrace {
+            file: Some(BufWriter::new(f)),
+        })
     }
 
     /// Whether tracing is on.
@@ -37,7 +39,9 @@ impl WireTrace {
     /// Appends one message. Write errors turn tracing off with a warning.
     pub fn record(&mut self, dir: Direction, peer: &Peer, data: &[u8]) {
         let Some(f) = self.file.as_mut() else { return };
-        let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let ts = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
         let arrow = match dir {
             Direction::In => "<--",
             Direction::Out => "-->",

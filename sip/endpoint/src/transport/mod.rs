@@ -38,6 +38,8 @@ pub enum Inbound {
         head: Bytes,
         /// Where it came from.
         peer: Peer,
+        /// Dropped by the core once its answer is queued on the connection, which then closes.
+        answered: tokio::sync::oneshot::Sender<()>,
     },
 }
 
@@ -109,24 +111,42 @@ struct Shared {
 }
 
 impl Shared {
-    fn register(&self, kind: TransportKind, remote: SocketAddr, tx: mpsc::Sender<Bytes>) -> ConnectionId {
+    fn register(
+        &self,
+        kind: TransportKind,
+        remote: SocketAddr,
+        tx: mpsc::Sender<Bytes>,
+    ) -> ConnectionId {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        self.conns.lock().expect("connection table poisoned").insert(id, ConnHandle { kind, remote, tx });
+        self.conns
+            .lock()
+            .expect("connection table poisoned")
+            .insert(id, ConnHandle { kind, remote, tx });
         id
     }
 
     fn unregister(&self, id: ConnectionId) {
-        self.conns.lock().expect("connection table poisoned").remove(&id);
+        self.conns
+            .lock()
+            .expect("connection table poisoned")
+            .remove(&id);
     }
 
     /// An open connection of `kind` to `addr`, for connection reuse (RFC 3261 §18.1.1).
     fn find(&self, kind: TransportKind, addr: SocketAddr) -> Option<(ConnectionId, ConnHandle)> {
         let conns = self.conns.lock().expect("connection table poisoned");
-        conns.iter().find(|(_, c)| c.kind == kind && c.remote == addr).map(|(id, c)| (*id, c.clone()))
+        conns
+            .iter()
+            .find(|(_, c)| c.kind == kind && c.remote == addr)
+            .map(|(id, c)| (*id, c.clone()))
     }
 
     fn get(&self, id: ConnectionId) -> Option<ConnHandle> {
-        self.conns.lock().expect("connection table poisoned").get(&id).cloned()
+        self.conns
+            .lock()
+            .expect("connection table poisoned")
+            .get(&id)
+            .cloned()
     }
 }
 
@@ -159,7 +179,11 @@ impl Transports {
         if let Some(addr) = settings.udp {
             let sock = UdpSocket::bind(addr)
                 .await
-                .map_err(|source| TransportError::Bind { kind: TransportKind::Udp, addr, source })?;
+                .map_err(|source| TransportError::Bind {
+                    kind: TransportKind::Udp,
+                    addr,
+                    source,
+                })?;
             let sock = Arc::new(sock);
             tokio::spawn(udp::receive_loop(sock.clone(), shared.clone()));
             udp = Some(sock);
@@ -168,20 +192,41 @@ impl Transports {
         if let Some(addr) = settings.tcp {
             let l = TcpListener::bind(addr)
                 .await
-                .map_err(|source| TransportError::Bind { kind: TransportKind::Tcp, addr, source })?;
-            tcp_addr = Some(l.local_addr().map_err(|source| TransportError::Bind { kind: TransportKind::Tcp, addr, source })?);
+                .map_err(|source| TransportError::Bind {
+                    kind: TransportKind::Tcp,
+                    addr,
+                    source,
+                })?;
+            tcp_addr = Some(l.local_addr().map_err(|source| TransportError::Bind {
+                kind: TransportKind::Tcp,
+                addr,
+                source,
+            })?);
             tokio::spawn(stream::accept_loop(l, None, shared.clone()));
         }
         let mut tls_addr = None;
         if let Some((addr, config)) = settings.tls {
             let l = TcpListener::bind(addr)
                 .await
-                .map_err(|source| TransportError::Bind { kind: TransportKind::Tls, addr, source })?;
-            tls_addr = Some(l.local_addr().map_err(|source| TransportError::Bind { kind: TransportKind::Tls, addr, source })?);
+                .map_err(|source| TransportError::Bind {
+                    kind: TransportKind::Tls,
+                    addr,
+                    source,
+                })?;
+            tls_addr = Some(l.local_addr().map_err(|source| TransportError::Bind {
+                kind: TransportKind::Tls,
+                addr,
+                source,
+            })?);
             let acceptor = tokio_rustls::TlsAcceptor::from(config);
             tokio::spawn(stream::accept_loop(l, Some(acceptor), shared.clone()));
         }
-        Ok(Arc::new(Transports { udp, tcp_addr, tls_addr, shared }))
+        Ok(Arc::new(Transports {
+            udp,
+            tcp_addr,
+            tls_addr,
+            shared,
+        }))
     }
 
     /// The local address of a transport, if enabled.
@@ -199,11 +244,17 @@ impl Transports {
     pub async fn send(&self, peer: Peer, data: Bytes) -> Result<(), TransportError> {
         match peer.kind {
             TransportKind::Udp => {
-                let sock = self.udp.as_ref().ok_or(TransportError::NotEnabled(TransportKind::Udp))?;
+                let sock = self
+                    .udp
+                    .as_ref()
+                    .ok_or(TransportError::NotEnabled(TransportKind::Udp))?;
                 sock.send_to(&data, peer.addr)
                     .await
                     .map(|_| ())
-                    .map_err(|source| TransportError::Send { addr: peer.addr, source })
+                    .map_err(|source| TransportError::Send {
+                        addr: peer.addr,
+                        source,
+                    })
             }
             kind => {
                 let conn = peer
@@ -211,8 +262,14 @@ impl Transports {
                     .and_then(|id| self.shared.get(id))
                     .or_else(|| self.shared.find(kind, peer.addr).map(|(_, c)| c));
                 match conn {
-                    Some(c) => c.tx.send(data).await.map_err(|_| TransportError::ConnectionClosed(peer.addr)),
-                    None if kind == TransportKind::Tcp => stream::connect_and_send(self.shared.clone(), peer.addr, data).await,
+                    Some(c) => {
+                        c.tx.send(data)
+                            .await
+                            .map_err(|_| TransportError::ConnectionClosed(peer.addr))
+                    }
+                    None if kind == TransportKind::Tcp => {
+                        stream::connect_and_send(self.shared.clone(), peer.addr, data).await
+                    }
                     None => Err(TransportError::ConnectionClosed(peer.addr)),
                 }
             }

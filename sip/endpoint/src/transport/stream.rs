@@ -17,7 +17,11 @@ use super::{Inbound, Shared, TransportError};
 /// Outgoing messages queued per connection before senders wait.
 const WRITE_QUEUE: usize = 256;
 
-pub(super) async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>, shared: Arc<Shared>) {
+pub(super) async fn accept_loop(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    shared: Arc<Shared>,
+) {
     let mut shutdown = shared.shutdown.clone();
     loop {
         let (tcp, addr) = tokio::select! {
@@ -40,9 +44,14 @@ pub(super) async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>,
             Some(acceptor) => {
                 let acceptor = acceptor.clone();
                 tokio::spawn(async move {
-                    let handshake = tokio::time::timeout(std::time::Duration::from_secs(10), acceptor.accept(tcp));
+                    let handshake = tokio::time::timeout(
+                        std::time::Duration::from_secs(10),
+                        acceptor.accept(tcp),
+                    );
                     match handshake.await {
-                        Ok(Ok(tls)) => run_connection(tls, addr, TransportKind::Tls, shared, None).await,
+                        Ok(Ok(tls)) => {
+                            run_connection(tls, addr, TransportKind::Tls, shared, None).await
+                        }
                         Ok(Err(e)) => tracing::debug!(%addr, error = %e, "TLS handshake failed"),
                         Err(_) => tracing::debug!(%addr, "TLS handshake timed out"),
                     }
@@ -53,15 +62,32 @@ pub(super) async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>,
 }
 
 /// Opens a TCP connection to `addr` and sends `first` on it once connected.
-pub(super) async fn connect_and_send(shared: Arc<Shared>, addr: SocketAddr, first: Bytes) -> Result<(), TransportError> {
-    let tcp = TcpStream::connect(addr).await.map_err(|source| TransportError::Send { addr, source })?;
+pub(super) async fn connect_and_send(
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    first: Bytes,
+) -> Result<(), TransportError> {
+    let tcp = TcpStream::connect(addr)
+        .await
+        .map_err(|source| TransportError::Send { addr, source })?;
     let _ = tcp.set_nodelay(true);
-    tokio::spawn(run_connection(tcp, addr, TransportKind::Tcp, shared, Some(first)));
+    tokio::spawn(run_connection(
+        tcp,
+        addr,
+        TransportKind::Tcp,
+        shared,
+        Some(first),
+    ));
     Ok(())
 }
 
-async fn run_connection<S>(io: S, addr: SocketAddr, kind: TransportKind, shared: Arc<Shared>, first: Option<Bytes>)
-where
+async fn run_connection<S>(
+    io: S,
+    addr: SocketAddr,
+    kind: TransportKind,
+    shared: Arc<Shared>,
+    first: Option<Bytes>,
+) where
     S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
 {
     let (tx, mut rx) = mpsc::channel::<Bytes>(WRITE_QUEUE);
@@ -97,7 +123,11 @@ async fn read_loop<R: AsyncRead + Unpin>(
     shared: &Shared,
     tx: &mpsc::Sender<Bytes>,
 ) {
-    let peer = Peer { kind, addr, connection: Some(id) };
+    let peer = Peer {
+        kind,
+        addr,
+        connection: Some(id),
+    };
     let mut framer = StreamFramer::new(shared.max_message_size);
     let mut buf = vec![0u8; 16 * 1024];
     let mut shutdown = shared.shutdown.clone();
@@ -117,7 +147,12 @@ async fn read_loop<R: AsyncRead + Unpin>(
         while let Some(frame) = framer.next() {
             match frame {
                 Ok(Frame::Message(data)) => {
-                    if shared.inbound.send(Inbound::Message { data, peer }).await.is_err() {
+                    if shared
+                        .inbound
+                        .send(Inbound::Message { data, peer })
+                        .await
+                        .is_err()
+                    {
                         return;
                     }
                 }
@@ -127,7 +162,20 @@ async fn read_loop<R: AsyncRead + Unpin>(
                 }
                 Err(FramingError::TooLarge { .. }) => {
                     let head = Bytes::copy_from_slice(framer.pending());
-                    let _ = shared.inbound.send(Inbound::TooLarge { head, peer }).await;
+                    let (answered, done) = tokio::sync::oneshot::channel();
+                    if shared
+                        .inbound
+                        .send(Inbound::TooLarge {
+                            head,
+                            peer,
+                            answered,
+                        })
+                        .await
+                        .is_ok()
+                    {
+                        // Stay registered until the 413 is queued on this connection.
+                        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), done).await;
+                    }
                     return;
                 }
                 Err(e) => {

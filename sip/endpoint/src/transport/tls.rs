@@ -28,17 +28,28 @@ pub enum TlsError {
 
 /// Builds a rustls server config from a PEM certificate chain and a PEM private key.
 pub fn load_server_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>, TlsError> {
-    let read = |p: &Path| std::fs::read(p).map_err(|source| TlsError::Read { path: p.to_owned(), source });
+    let read = |p: &Path| {
+        std::fs::read(p).map_err(|source| TlsError::Read {
+            path: p.to_owned(),
+            source,
+        })
+    };
     let cert_pem = read(cert)?;
     let key_pem = read(key)?;
     let certs: Vec<_> = rustls_pemfile::certs(&mut &cert_pem[..])
         .collect::<Result<_, _>>()
-        .map_err(|source| TlsError::Read { path: cert.to_owned(), source })?;
+        .map_err(|source| TlsError::Read {
+            path: cert.to_owned(),
+            source,
+        })?;
     if certs.is_empty() {
         return Err(TlsError::NoCertificate(cert.to_owned()));
     }
     let key_der = rustls_pemfile::private_key(&mut &key_pem[..])
-        .map_err(|source| TlsError::Read { path: key.to_owned(), source })?
+        .map_err(|source| TlsError::Read {
+            path: key.to_owned(),
+            source,
+        })?
         .ok_or_else(|| TlsError::NoKey(key.to_owned()))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)

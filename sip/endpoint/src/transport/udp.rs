@@ -28,15 +28,30 @@ pub(super) async fn receive_loop(sock: Arc<UdpSocket>, shared: Arc<Shared>) {
         };
         let data = &buf[..n];
         // Keep-alives (CRLF runs) and empty datagrams carry no message.
-        if data.iter().all(|b| matches!(b, b'\r' | b'\n' | b' ' | b'\t' | 0)) {
+        if data
+            .iter()
+            .all(|b| matches!(b, b'\r' | b'\n' | b' ' | b'\t' | 0))
+        {
             continue;
         }
         if n > shared.max_message_size {
             tracing::debug!(%addr, size = n, "dropping oversized datagram");
             continue;
         }
-        let peer = Peer { kind: TransportKind::Udp, addr, connection: None };
-        if shared.inbound.send(Inbound::Message { data: Bytes::copy_from_slice(data), peer }).await.is_err() {
+        let peer = Peer {
+            kind: TransportKind::Udp,
+            addr,
+            connection: None,
+        };
+        if shared
+            .inbound
+            .send(Inbound::Message {
+                data: Bytes::copy_from_slice(data),
+                peer,
+            })
+            .await
+            .is_err()
+        {
             return;
         }
     }

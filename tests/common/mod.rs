@@ -1,0 +1,793 @@
+//! Harness for the end-to-end tests of the `sylk` binary against real SIP peers.
+//!
+//! - [`SylkServer`] writes a configuration into a temporary directory, starts the
+//!   binary on free loopback ports, waits until it answers, and kills it on drop
+//!   (printing its log and SIP trace when the test failed).
+//! - [`Sipp`] runs a SIPp scenario from `tests/sipp/` against it over UDP, TCP or
+//!   TLS and collects SIPp's logs for assertions.
+//! - [`require_peer`] decides what a missing third-party peer means: a skipped
+//!   test on a developer machine, a failed one under `CI`.
+//!
+//! Each test file includes this module with `mod common;` and uses only part of
+//! it, hence the `dead_code` allowance.
+#![allow(dead_code)]
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Loopback address every test listens and sends on.
+pub const LOOPBACK: &str = "127.0.0.1";
+
+/// How long a server or a peer may take to become ready.
+const READY_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// True when running under continuous integration (`CI` set and not "false"/"0").
+pub fn ci() -> bool {
+    match std::env::var("CI") {
+        Ok(v) => !v.is_empty() && v != "false" && v != "0",
+        Err(_) => false,
+    }
+}
+
+/// Decides what to do when a third-party peer is missing: under CI the test fails
+/// with a clear message; elsewhere it is skipped with a loud message on stderr.
+/// Returns whether the peer is available.
+pub fn require_peer(name: &str, available: bool) -> bool {
+    if available {
+        return true;
+    }
+    let msg = format!(
+        "peer `{name}` is not installed; run scripts/install-peers (or scripts/test) to install it"
+    );
+    if ci() {
+        panic!("CI: {msg}");
+    }
+    eprintln!("\n!!!!!!!! SKIPPED: {msg} !!!!!!!!\n");
+    false
+}
+
+/// Whether `program args...` can be run and exits successfully.
+fn runs(program: &str, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// SIPp is installed (Debian package `sip-tester`). `sipp -v` exits non-zero, so
+/// only whether it can be started counts.
+pub fn have_sipp() -> bool {
+    Command::new("sipp")
+        .arg("-v")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// socat is installed (used as a TLS bridge in front of SIPp).
+pub fn have_socat() -> bool {
+    runs("socat", &["-V"])
+}
+
+/// The Python interpreter with the pjsua2 bindings: `$SYLK_PYTHON`, else the
+/// workspace's `.venv/bin/python`.
+pub fn python() -> PathBuf {
+    match std::env::var_os("SYLK_PYTHON") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"),
+    }
+}
+
+/// The pjsua2 Python bindings can be imported.
+pub fn have_pjsua2() -> bool {
+    let py = python();
+    runs(&py.to_string_lossy(), &["-c", "import pjsua2"])
+}
+
+/// Path of a file under `tests/`.
+pub fn tests_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests")
+}
+
+/// Ports handed out in this process, so that parallel tests never get the same one.
+static USED_PORTS: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
+
+/// A loopback port that is free on both UDP and TCP right now (the kernel picks
+/// a UDP port, the TCP bind on the same number must succeed too). Never the same
+/// port twice in one test process.
+pub fn free_port() -> u16 {
+    for _ in 0..200 {
+        let Ok(udp) = UdpSocket::bind((LOOPBACK, 0)) else {
+            continue;
+        };
+        let Ok(addr) = udp.local_addr() else {
+            continue;
+        };
+        let port = addr.port();
+        if TcpListener::bind((LOOPBACK, port)).is_err() {
+            continue;
+        }
+        let mut used = USED_PORTS.lock().unwrap_or_else(|e| e.into_inner());
+        if used.get_or_insert_with(HashSet::new).insert(port) {
+            return port;
+        }
+    }
+    panic!("no free loopback port found");
+}
+
+/// The transports a test can run SIPp over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// UDP, one socket for all calls.
+    Udp,
+    /// TCP, one connection for all calls.
+    Tcp,
+    /// TLS, through a socat bridge (see [`Sipp::run`]).
+    Tls,
+}
+
+impl Transport {
+    /// The transport token in a Via header.
+    pub fn via(self) -> &'static str {
+        match self {
+            Transport::Udp => "UDP",
+            Transport::Tcp => "TCP",
+            Transport::Tls => "TLS",
+        }
+    }
+
+    /// The `transport=` URI parameter value.
+    pub fn param(self) -> &'static str {
+        match self {
+            Transport::Udp => "udp",
+            Transport::Tcp => "tcp",
+            Transport::Tls => "tls",
+        }
+    }
+}
+
+/// Settings of a test server; everything not listed keeps the built-in default.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Start a TLS listener with a certificate for localhost/127.0.0.1.
+    pub tls: bool,
+    /// `sip.trusted_peers`; `None` keeps the default (loopback).
+    pub trusted_peers: Option<Vec<String>>,
+    /// `applications.echo.ring_ms`.
+    pub ring_ms: u64,
+    /// `sip.t1_ms`; `None` keeps the default (500).
+    pub t1_ms: Option<u64>,
+    /// `sip.max_message_size`; `None` keeps the default (65535).
+    pub max_message_size: Option<u64>,
+    /// `log.level`.
+    pub log_level: String,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            tls: false,
+            trusted_peers: None,
+            ring_ms: 0,
+            t1_ms: None,
+            max_message_size: None,
+            log_level: "info,sylk=debug,sylk_sip=debug,sylk_sip_endpoint=debug".to_owned(),
+        }
+    }
+}
+
+/// A PEM certificate and key for "localhost" and 127.0.0.1.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// The certificate (PEM).
+    pub cert: PathBuf,
+    /// Its private key (PEM).
+    pub key: PathBuf,
+}
+
+/// Writes a self-signed certificate for "localhost" and 127.0.0.1 into `dir`.
+pub fn write_tls_files(dir: &Path) -> TlsFiles {
+    let names = vec!["localhost".to_owned(), LOOPBACK.to_owned()];
+    let certified = rcgen::generate_simple_self_signed(names).expect("generate a certificate");
+    let cert = dir.join("cert.pem");
+    let key = dir.join("key.pem");
+    fs::write(&cert, certified.cert.pem()).expect("write cert.pem");
+    fs::write(&key, certified.key_pair.serialize_pem()).expect("write key.pem");
+    TlsFiles { cert, key }
+}
+
+/// A TOML string literal.
+fn toml_str(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            _ => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A running `sylk` process with its configuration, log and SIP trace in a
+/// temporary directory. Killed on drop.
+#[derive(Debug)]
+pub struct SylkServer {
+    /// The temporary directory (config, store, log, trace, TLS files).
+    pub dir: tempfile::TempDir,
+    /// UDP and TCP port.
+    pub port: u16,
+    /// TLS port (listening only when the options asked for TLS).
+    pub tls_port: u16,
+    /// Path of the written configuration.
+    pub config_path: PathBuf,
+    /// Path of the file receiving the server's stderr (its tracing log).
+    pub log_path: PathBuf,
+    /// Path of the SIP wire trace.
+    pub trace_path: PathBuf,
+    child: Child,
+}
+
+impl SylkServer {
+    /// Starts the echo server with default options.
+    pub fn start_default() -> SylkServer {
+        SylkServer::start(&ServerOptions::default())
+    }
+
+    /// Writes a configuration for `opts`, starts the binary and waits until it
+    /// accepts TCP connections and answers an OPTIONS over UDP.
+    pub fn start(opts: &ServerOptions) -> SylkServer {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let port = free_port();
+        let tls_port = free_port();
+        let log_path = dir.path().join("sylk.log");
+        let trace_path = dir.path().join("sip-trace.log");
+        let config_path = dir.path().join("sylk.toml");
+
+        let mut cfg = String::new();
+        let _ = writeln!(cfg, "[log]");
+        let _ = writeln!(cfg, "level = {}", toml_str(&opts.log_level));
+        let _ = writeln!(
+            cfg,
+            "sip_trace = {}",
+            toml_str(&trace_path.to_string_lossy())
+        );
+        let _ = writeln!(cfg, "\n[sip]");
+        let _ = writeln!(cfg, "local_ip = \"{LOOPBACK}\"");
+        let _ = writeln!(cfg, "port = {port}");
+        let _ = writeln!(cfg, "tls_port = {tls_port}");
+        if opts.tls {
+            let tls = write_tls_files(dir.path());
+            let _ = writeln!(cfg, "transports = [\"udp\", \"tcp\", \"tls\"]");
+            let _ = writeln!(
+                cfg,
+                "tls_certificate = {}",
+                toml_str(&tls.cert.to_string_lossy())
+            );
+            let _ = writeln!(
+                cfg,
+                "tls_private_key = {}",
+                toml_str(&tls.key.to_string_lossy())
+            );
+        } else {
+            let _ = writeln!(cfg, "transports = [\"udp\", \"tcp\"]");
+        }
+        if let Some(peers) = &opts.trusted_peers {
+            let list: Vec<String> = peers.iter().map(|p| toml_str(p)).collect();
+            let _ = writeln!(cfg, "trusted_peers = [{}]", list.join(", "));
+        }
+        if let Some(t1) = opts.t1_ms {
+            let _ = writeln!(cfg, "t1_ms = {t1}");
+        }
+        if let Some(max) = opts.max_message_size {
+            let _ = writeln!(cfg, "max_message_size = {max}");
+        }
+        let _ = writeln!(cfg, "\n[applications]");
+        let _ = writeln!(cfg, "default = \"echo\"");
+        let _ = writeln!(cfg, "enabled = [\"echo\"]");
+        let _ = writeln!(cfg, "\n[applications.echo]");
+        let _ = writeln!(cfg, "ring_ms = {}", opts.ring_ms);
+        let _ = writeln!(cfg, "\n[store]");
+        let _ = writeln!(
+            cfg,
+            "path = {}",
+            toml_str(&dir.path().join("store").to_string_lossy())
+        );
+        fs::write(&config_path, &cfg).expect("write config");
+
+        let log = fs::File::create(&log_path).expect("create log file");
+        let log_out = log.try_clone().expect("clone log file");
+        let child = Command::new(env!("CARGO_BIN_EXE_sylk"))
+            .arg("--config")
+            .arg(&config_path)
+            .current_dir(dir.path())
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(log_out)
+            .stderr(log)
+            .spawn()
+            .expect("spawn the sylk binary");
+
+        let mut server = SylkServer {
+            dir,
+            port,
+            tls_port,
+            config_path,
+            log_path,
+            trace_path,
+            child,
+        };
+        server.wait_ready(opts.tls);
+        server
+    }
+
+    /// The UDP/TCP listening address.
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    /// The TLS listening address.
+    pub fn tls_addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.tls_port))
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    /// The SIP wire trace so far.
+    pub fn trace(&self) -> String {
+        fs::read_to_string(&self.trace_path).unwrap_or_default()
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Panics with the server log when the process has exited.
+    pub fn assert_running(&mut self) {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            panic!(
+                "sylk exited ({status}); its log:\n{}",
+                tail(&self.log(), 20_000)
+            );
+        }
+    }
+
+    fn wait_ready(&mut self, tls: bool) {
+        let deadline = Instant::now() + READY_TIMEOUT;
+        // TCP first: the listener is up once a connection is accepted.
+        loop {
+            self.assert_running();
+            if TcpStream::connect_timeout(&self.addr(), Duration::from_millis(200)).is_ok() {
+                break;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "sylk did not accept TCP connections on {} within {READY_TIMEOUT:?}; log:\n{}",
+                    self.addr(),
+                    tail(&self.log(), 20_000)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if tls {
+            loop {
+                self.assert_running();
+                if TcpStream::connect_timeout(&self.tls_addr(), Duration::from_millis(200)).is_ok()
+                {
+                    break;
+                }
+                if Instant::now() > deadline {
+                    panic!(
+                        "sylk did not listen for TLS on {}; log:\n{}",
+                        self.tls_addr(),
+                        tail(&self.log(), 20_000)
+                    );
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        // Then UDP: any SIP response to an OPTIONS (200, or 403 for a server
+        // that does not trust loopback) shows the whole stack is up.
+        let sock = UdpSocket::bind((LOOPBACK, 0)).expect("bind udp");
+        sock.set_read_timeout(Some(Duration::from_millis(200)))
+            .expect("set timeout");
+        let mut n = 0;
+        loop {
+            self.assert_running();
+            n += 1;
+            let local = sock.local_addr().expect("local addr");
+            let req = options_request(local, self.addr(), &format!("ready-{n}"));
+            let _ = sock.send_to(req.as_bytes(), self.addr());
+            let mut buf = [0u8; 65535];
+            if let Ok((len, _)) = sock.recv_from(&mut buf) {
+                if buf[..len].starts_with(b"SIP/2.0 ") {
+                    return;
+                }
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "sylk did not answer OPTIONS over UDP on {} within {READY_TIMEOUT:?}; log:\n{}",
+                    self.addr(),
+                    tail(&self.log(), 20_000)
+                );
+            }
+        }
+    }
+}
+
+impl Drop for SylkServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!(
+                "===== sylk config ({}) =====\n{}",
+                self.config_path.display(),
+                fs::read_to_string(&self.config_path).unwrap_or_default()
+            );
+            eprintln!("===== sylk log =====\n{}", tail(&self.log(), 30_000));
+            eprintln!(
+                "===== sylk SIP trace =====\n{}",
+                tail(&self.trace(), 30_000)
+            );
+        }
+    }
+}
+
+/// The last `max` bytes of `s` (on a char boundary).
+pub fn tail(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut start = s.len() - max;
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    &s[start..]
+}
+
+/// A complete OPTIONS request from `local` to `remote` with Call-ID `call_id`.
+pub fn options_request(local: SocketAddr, remote: SocketAddr, call_id: &str) -> String {
+    format!(
+        "OPTIONS sip:{remote} SIP/2.0\r\n\
+         Via: SIP/2.0/UDP {local};branch=z9hG4bK-{call_id}\r\n\
+         Max-Forwards: 70\r\n\
+         From: <sip:probe@{local}>;tag=probe-{call_id}\r\n\
+         To: <sip:{remote}>\r\n\
+         Call-ID: {call_id}\r\n\
+         CSeq: 1 OPTIONS\r\n\
+         Content-Length: 0\r\n\r\n"
+    )
+}
+
+/// Sends an OPTIONS over UDP from a new socket and returns the status code of
+/// the reply, or `None` after `timeout`.
+pub fn udp_options_status(server: SocketAddr, timeout: Duration) -> Option<u16> {
+    let sock = UdpSocket::bind((LOOPBACK, 0)).ok()?;
+    sock.set_read_timeout(Some(timeout)).ok()?;
+    let local = sock.local_addr().ok()?;
+    let call_id = format!("probe-{}", local.port());
+    sock.send_to(options_request(local, server, &call_id).as_bytes(), server)
+        .ok()?;
+    let mut buf = [0u8; 65535];
+    let (len, _) = sock.recv_from(&mut buf).ok()?;
+    status_of(&buf[..len])
+}
+
+/// The status code of a SIP response's first line.
+pub fn status_of(msg: &[u8]) -> Option<u16> {
+    let rest = msg.strip_prefix(b"SIP/2.0 ")?;
+    let code = rest.get(..3)?;
+    std::str::from_utf8(code).ok()?.parse().ok()
+}
+
+/// What a SIPp run left behind.
+#[derive(Debug)]
+pub struct SippRun {
+    /// Scenario file name, for messages.
+    pub scenario: String,
+    /// The command line, for messages.
+    pub command: String,
+    /// SIPp's exit status (0 when every call succeeded).
+    pub status: ExitStatus,
+    /// SIPp's stdout (its screen).
+    pub stdout: String,
+    /// SIPp's stderr.
+    pub stderr: String,
+    /// `-trace_err` log: unexpected messages, failed regexps, timeouts.
+    pub errors: String,
+    /// `-trace_msg` log: every message sent and received.
+    pub messages: String,
+    /// `-trace_logs` log: the scenarios' `<log>` actions.
+    pub logs: String,
+    /// `-trace_screen` log: the final statistics screen.
+    pub screen: String,
+}
+
+impl SippRun {
+    /// A description of the run with all its logs, for assertion messages.
+    pub fn report(&self) -> String {
+        format!(
+            "sipp {} exited {}\ncommand: {}\n----- stdout -----\n{}\n----- stderr -----\n{}\n\
+             ----- errors -----\n{}\n----- screen -----\n{}\n----- logs -----\n{}\n\
+             ----- messages -----\n{}",
+            self.scenario,
+            self.status,
+            self.command,
+            tail(&self.stdout, 4_000),
+            tail(&self.stderr, 4_000),
+            tail(&self.errors, 8_000),
+            tail(&self.screen, 4_000),
+            tail(&self.logs, 4_000),
+            tail(&self.messages, 16_000),
+        )
+    }
+
+    /// Panics with the full report unless SIPp exited 0.
+    pub fn assert_success(&self) {
+        assert!(self.status.success(), "{}", self.report());
+    }
+
+    /// The `<log>` lines that start with `prefix`, with the prefix removed.
+    pub fn log_lines(&self, prefix: &str) -> Vec<String> {
+        self.logs
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix(prefix).map(|r| r.trim().to_owned()))
+            .collect()
+    }
+
+    /// Panics unless the scenario logged `prefix N` exactly once for each call
+    /// number 1..=calls.
+    pub fn assert_logged_each_call(&self, prefix: &str, calls: u32) {
+        let mut got: Vec<u32> = self
+            .log_lines(prefix)
+            .iter()
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        got.sort_unstable();
+        let want: Vec<u32> = (1..=calls).collect();
+        assert_eq!(
+            got,
+            want,
+            "expected one `{prefix} N` log line per call\n{}",
+            self.report()
+        );
+    }
+}
+
+/// A SIPp run to prepare: scenario, transport, number of calls, extra arguments.
+#[derive(Debug, Clone)]
+pub struct Sipp {
+    scenario: String,
+    ooc_scenario: Option<String>,
+    transport: Transport,
+    calls: u32,
+    rate: u32,
+    extra: Vec<String>,
+}
+
+impl Sipp {
+    /// A run of `tests/sipp/<scenario>` (3 calls, 10 calls/s, UDP by default).
+    pub fn new(scenario: &str) -> Sipp {
+        Sipp {
+            scenario: scenario.to_owned(),
+            ooc_scenario: None,
+            transport: Transport::Udp,
+            calls: 3,
+            rate: 10,
+            extra: Vec::new(),
+        }
+    }
+
+    /// Sets the transport.
+    pub fn transport(mut self, transport: Transport) -> Sipp {
+        self.transport = transport;
+        self
+    }
+
+    /// Sets the number of calls (`-m`).
+    pub fn calls(mut self, calls: u32) -> Sipp {
+        self.calls = calls;
+        self
+    }
+
+    /// Sets the out-of-call scenario (`-oocsf`), which handles requests that
+    /// arrive with an unknown Call-ID, such as the echoed MESSAGE.
+    pub fn ooc(mut self, scenario: &str) -> Sipp {
+        self.ooc_scenario = Some(scenario.to_owned());
+        self
+    }
+
+    /// Adds extra SIPp arguments.
+    pub fn args<I, S>(mut self, args: I) -> Sipp
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.extra.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Runs the scenario against `server` and waits for SIPp to exit.
+    ///
+    /// TLS: Debian's SIPp 3.6.1 is built without TLS support, so for
+    /// [`Transport::Tls`] SIPp speaks TCP to a local socat bridge
+    /// (`TCP-LISTEN:<p>,fork` → `OPENSSL:127.0.0.1:<tls_port>,verify=0`): each
+    /// SIPp TCP connection becomes one TLS connection to sylk, and the replies
+    /// and the requests sylk sends back on that connection (the echoed MESSAGE)
+    /// travel back over it. The scenarios still write `SIP/2.0/TLS` in Via and
+    /// `transport=tls` in Contact, as a TLS client would.
+    pub fn run(&self, server: &SylkServer) -> SippRun {
+        let work = tempfile::tempdir().expect("tempdir for sipp");
+        let _bridge;
+        let (target, mode) = match self.transport {
+            Transport::Udp => (server.addr(), "u1"),
+            Transport::Tcp => (server.addr(), "t1"),
+            Transport::Tls => {
+                let bridge = TlsBridge::start(server.tls_addr());
+                let addr = bridge.addr;
+                _bridge = bridge;
+                (addr, "t1")
+            }
+        };
+        let local_port = free_port();
+        let path = |name: &str| work.path().join(name).to_string_lossy().into_owned();
+        let scenario = tests_dir().join("sipp").join(&self.scenario);
+        let mut args: Vec<String> = vec![
+            target.to_string(),
+            "-sf".into(),
+            scenario.to_string_lossy().into_owned(),
+            "-t".into(),
+            mode.into(),
+            "-i".into(),
+            LOOPBACK.into(),
+            "-p".into(),
+            local_port.to_string(),
+            "-m".into(),
+            self.calls.to_string(),
+            "-r".into(),
+            self.rate.to_string(),
+            "-key".into(),
+            "via".into(),
+            self.transport.via().into(),
+            "-key".into(),
+            "tp".into(),
+            self.transport.param().into(),
+            "-timeout".into(),
+            "30s".into(),
+            "-timeout_error".into(),
+            "-max_retrans".into(),
+            "5".into(),
+            "-nostdin".into(),
+            "-trace_err".into(),
+            "-error_file".into(),
+            path("errors.log"),
+            "-trace_msg".into(),
+            "-message_file".into(),
+            path("messages.log"),
+            "-trace_logs".into(),
+            "-log_file".into(),
+            path("logs.log"),
+            "-trace_screen".into(),
+            "-screen_file".into(),
+            path("screen.log"),
+        ];
+        if let Some(ooc) = &self.ooc_scenario {
+            args.push("-oocsf".into());
+            args.push(tests_dir().join("sipp").join(ooc).to_string_lossy().into());
+        }
+        args.extend(self.extra.iter().cloned());
+        let command = format!("sipp {}", args.join(" "));
+        let out = Command::new("sipp")
+            .args(&args)
+            .current_dir(work.path())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run sipp");
+        let read = |name: &str| fs::read_to_string(work.path().join(name)).unwrap_or_default();
+        SippRun {
+            scenario: self.scenario.clone(),
+            command,
+            status: out.status,
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            errors: read("errors.log"),
+            messages: read("messages.log"),
+            logs: read("logs.log"),
+            screen: read("screen.log"),
+        }
+    }
+}
+
+/// A socat process turning plain TCP connections on a loopback port into TLS
+/// connections to `target` (certificate not verified). Killed on drop.
+#[derive(Debug)]
+pub struct TlsBridge {
+    /// The plain TCP address to connect to.
+    pub addr: SocketAddr,
+    child: Child,
+}
+
+impl TlsBridge {
+    /// Starts the bridge and waits until it listens.
+    pub fn start(target: SocketAddr) -> TlsBridge {
+        let port = free_port();
+        let child = Command::new("socat")
+            .arg(format!("TCP-LISTEN:{port},bind={LOOPBACK},fork,reuseaddr"))
+            .arg(format!(
+                "OPENSSL:{}:{},verify=0",
+                target.ip(),
+                target.port()
+            ))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn socat");
+        let mut bridge = TlsBridge {
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            child,
+        };
+        // Wait until the port is in LISTEN state, without connecting to it (a
+        // connection would open a TLS session to the server).
+        let deadline = Instant::now() + READY_TIMEOUT;
+        while !tcp_listening(port) {
+            if let Ok(Some(status)) = bridge.child.try_wait() {
+                panic!("socat exited early ({status})");
+            }
+            assert!(Instant::now() < deadline, "socat did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        bridge
+    }
+}
+
+impl Drop for TlsBridge {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Whether a TCP socket listens on 127.0.0.1:`port` (from /proc/net/tcp).
+fn tcp_listening(port: u16) -> bool {
+    let want = format!("0100007F:{port:04X}");
+    let Ok(mut f) = fs::File::open("/proc/net/tcp") else {
+        return false;
+    };
+    let mut s = String::new();
+    if f.read_to_string(&mut s).is_err() {
+        return false;
+    }
+    s.lines().skip(1).any(|line| {
+        let mut cols = line.split_whitespace();
+        let local = cols.nth(1);
+        let state = cols.nth(1);
+        local == Some(want.as_str()) && state == Some("0A")
+    })
+}
+
+/// Writes all of `data` to a TCP stream, ignoring a reset by the peer (a server
+/// may close early on bad input).
+pub fn write_lossy(stream: &mut TcpStream, data: &[u8]) {
+    let _ = stream.write_all(data);
+    let _ = stream.flush();
+}
