@@ -28,7 +28,11 @@ fn message(i: u64) -> Bytes {
 }
 
 fn bench(c: &mut Criterion) {
-    let peer = Peer { kind: TransportKind::Udp, addr: SocketAddr::from(([127, 0, 0, 1], 5070)), connection: None };
+    let peer = Peer {
+        kind: TransportKind::Udp,
+        addr: SocketAddr::from(([127, 0, 0, 1], 5070)),
+        connection: None,
+    };
     let inputs: Vec<Bytes> = (0..4096).map(message).collect();
     let mut g = c.benchmark_group("transaction");
     g.throughput(Throughput::Elements(1));
@@ -43,7 +47,9 @@ fn bench(c: &mut Criterion) {
             now += Duration::from_millis(10);
             layer.handle_timeout(now);
             while layer.poll_event().is_some() {}
-            let Ok(Message::Request(req)) = Message::parse(data) else { panic!("bench input must parse") };
+            let Ok(Message::Request(req)) = Message::parse(data) else {
+                panic!("bench input must parse")
+            };
             let Incoming::Request { key, request } = layer.handle_request(req, peer, now) else {
                 // A repeated branch after wrap-around is absorbed as a retransmission.
                 while layer.poll_transmit().is_some() {}

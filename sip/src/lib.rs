@@ -4,10 +4,10 @@
 //! protocol machines (transactions, dialogs) take input plus an explicit `now` and return what to
 //! send and when to be woken. The tokio drivers live in `sylk-sip-endpoint`.
 
+pub mod dialog;
 pub mod headers;
 pub mod message;
+pub mod sdp;
+pub mod transaction;
 pub mod transport;
 pub mod uri;
-pub mod transaction;
-pub mod dialog;
-pub mod sdp;

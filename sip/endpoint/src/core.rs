@@ -424,12 +424,12 @@ impl Core {
                 }
             }
             Inbound::TooLarge {
-                head,
+                response,
                 peer,
                 answered,
             } => {
                 tracing::debug!(peer = %peer.addr, "message too large");
-                if let Some(resp) = oversize_response(&head) {
+                if let Some(resp) = response {
                     self.send_stateless(Message::Response(resp), peer);
                 }
                 self.closing.push(answered);
@@ -917,27 +917,6 @@ impl Core {
             }
         }
     }
-}
-
-/// The 413 answer to a message that exceeded the size limit on a stream, built from the header
-/// fields read before the limit (RFC 3261 §21.4.11); `None` when they do not identify a request.
-fn oversize_response(head: &[u8]) -> Option<Response> {
-    // Keep the complete header lines read so far and end the header section there.
-    let end = head.windows(2).rposition(|w| w == b"\r\n")?;
-    let mut truncated = head[..end + 2].to_vec();
-    if let Some(hdr_end) = truncated.windows(4).position(|w| w == b"\r\n\r\n") {
-        truncated.truncate(hdr_end + 2);
-    }
-    truncated.extend_from_slice(b"\r\n");
-    let mut resp = match Message::parse(Bytes::from(truncated)) {
-        Ok(Message::Request(req)) => Response::for_request(&req, 413),
-        Ok(Message::Response(_)) => return None,
-        Err(e) => e.error_response()?,
-    };
-    resp.status = 413;
-    resp.reason = sylk_sip::message::reason_phrase(413).to_owned();
-    add_to_tag(&mut resp, &sylk_sip::dialog::new_tag());
-    Some(resp)
 }
 
 /// Replaces the first Via value of a (possibly comma-separated) Via header field.

@@ -82,7 +82,11 @@ impl UasInviteGuard {
             return;
         }
         if now >= next {
-            self.transmits.push(Transmit { dest: self.dest, message: Message::Response(self.response.clone()), key: None });
+            self.transmits.push(Transmit {
+                dest: self.dest,
+                message: Message::Response(self.response.clone()),
+                key: None,
+            });
             self.interval = (self.interval * 2).min(self.t2);
             self.next = Some(now + self.interval);
         }

@@ -54,18 +54,30 @@ impl DialogId {
     /// local, From tag remote. `None` if the request has no To tag (it is not in a dialog).
     pub fn for_incoming_request(req: &Request) -> Result<Option<DialogId>, HeaderError> {
         let to = req.to()?;
-        let Some(local_tag) = to.tag() else { return Ok(None) };
+        let Some(local_tag) = to.tag() else {
+            return Ok(None);
+        };
         let remote_tag = req.from()?.tag().unwrap_or("").to_owned();
-        Ok(Some(DialogId { call_id: req.call_id()?.to_owned(), local_tag: local_tag.to_owned(), remote_tag }))
+        Ok(Some(DialogId {
+            call_id: req.call_id()?.to_owned(),
+            local_tag: local_tag.to_owned(),
+            remote_tag,
+        }))
     }
 
     /// The id of the dialog a response to our request belongs to: From tag local, To tag
     /// remote. `None` if the response has no To tag.
     pub fn for_response(resp: &Response) -> Result<Option<DialogId>, HeaderError> {
         let to = resp.to()?;
-        let Some(remote_tag) = to.tag() else { return Ok(None) };
+        let Some(remote_tag) = to.tag() else {
+            return Ok(None);
+        };
         let local_tag = resp.from()?.tag().unwrap_or("").to_owned();
-        Ok(Some(DialogId { call_id: resp.call_id()?.to_owned(), local_tag, remote_tag: remote_tag.to_owned() }))
+        Ok(Some(DialogId {
+            call_id: resp.call_id()?.to_owned(),
+            local_tag,
+            remote_tag: remote_tag.to_owned(),
+        }))
     }
 }
 
@@ -141,10 +153,19 @@ impl Dialog {
         let local_tag = local.tag().ok_or(DialogError::NoToTag)?.to_owned();
         let remote = req.from()?;
         let remote_tag = remote.tag().ok_or(DialogError::NoFromTag)?.to_owned();
-        let remote_target = req.contacts()?.into_iter().next().ok_or(DialogError::NoContact)?.uri;
+        let remote_target = req
+            .contacts()?
+            .into_iter()
+            .next()
+            .ok_or(DialogError::NoContact)?
+            .uri;
         let secure = over_tls && req.uri.scheme() == "sips";
         Ok(Dialog {
-            id: DialogId { call_id: req.call_id()?.to_owned(), local_tag, remote_tag },
+            id: DialogId {
+                call_id: req.call_id()?.to_owned(),
+                local_tag,
+                remote_tag,
+            },
             state,
             local_seq: None,
             remote_seq: Some(req.cseq()?.seq),
@@ -168,11 +189,20 @@ impl Dialog {
         let remote_tag = remote.tag().ok_or(DialogError::NoToTag)?.to_owned();
         let local = req.from()?;
         let local_tag = local.tag().ok_or(DialogError::NoFromTag)?.to_owned();
-        let remote_target = resp.contacts()?.into_iter().next().ok_or(DialogError::NoContact)?.uri;
+        let remote_target = resp
+            .contacts()?
+            .into_iter()
+            .next()
+            .ok_or(DialogError::NoContact)?
+            .uri;
         let mut route_set = resp.record_routes()?;
         route_set.reverse();
         Ok(Dialog {
-            id: DialogId { call_id: req.call_id()?.to_owned(), local_tag, remote_tag },
+            id: DialogId {
+                call_id: req.call_id()?.to_owned(),
+                local_tag,
+                remote_tag,
+            },
             state,
             local_seq: Some(req.cseq()?.seq),
             remote_seq: None,

@@ -37,7 +37,10 @@ impl Rejection {
     pub fn response(self, req: &Request) -> Response {
         let mut r = Response::for_request(req, self.status());
         if self == Rejection::InviteInProgress {
-            r.headers.push(HeaderName::RetryAfter, (rand::random::<u32>() % 11).to_string());
+            r.headers.push(
+                HeaderName::RetryAfter,
+                (rand::random::<u32>() % 11).to_string(),
+            );
         }
         r
     }
@@ -45,7 +48,10 @@ impl Rejection {
 
 /// Methods whose Contact refreshes the remote target (§12.2, RFC 3311, RFC 6665, RFC 3515).
 fn is_target_refresh(m: &Method) -> bool {
-    matches!(m, Method::Invite | Method::Update | Method::Subscribe | Method::Notify | Method::Refer)
+    matches!(
+        m,
+        Method::Invite | Method::Update | Method::Subscribe | Method::Notify | Method::Refer
+    )
 }
 
 /// An initial CSeq for a side that has not sent a request yet (§8.1.1.5: below 2^31).
@@ -59,7 +65,10 @@ impl Dialog {
     /// the route set; with a strict first route, the Request-URI is that route's URI and the
     /// remote target is appended as the last Route.
     pub fn request_target(&self) -> (Uri, Vec<NameAddr>) {
-        let strict = self.route_set.first().filter(|r| !r.uri.as_sip().is_some_and(|u| u.is_loose_route()));
+        let strict = self
+            .route_set
+            .first()
+            .filter(|r| !r.uri.as_sip().is_some_and(|u| u.is_loose_route()));
         match strict {
             None => (self.remote_target.clone(), self.route_set.clone()),
             Some(first) => {
@@ -79,7 +88,10 @@ impl Dialog {
     /// Where our next request must be sent (to be resolved per RFC 3263): the first route if
     /// there is one, else the remote target (§8.1.2).
     pub fn next_hop(&self) -> &Uri {
-        self.route_set.first().map(|r| &r.uri).unwrap_or(&self.remote_target)
+        self.route_set
+            .first()
+            .map(|r| &r.uri)
+            .unwrap_or(&self.remote_target)
     }
 
     /// A new request in this dialog (§12.2.1.1): Request-URI and Route per
@@ -91,7 +103,9 @@ impl Dialog {
         let seq = match method {
             Method::Ack | Method::Cancel => self.local_seq.unwrap_or(1),
             _ => {
-                let s = self.local_seq.map_or_else(initial_seq, |s| s.wrapping_add(1));
+                let s = self
+                    .local_seq
+                    .map_or_else(initial_seq, |s| s.wrapping_add(1));
                 self.local_seq = Some(s);
                 s
             }
@@ -138,7 +152,10 @@ impl Dialog {
         if matches!(req.method, Method::Ack | Method::Cancel) {
             return Ok(());
         }
-        let seq = req.cseq().map(|c| c.seq).map_err(|_| Rejection::CSeqOutOfOrder)?;
+        let seq = req
+            .cseq()
+            .map(|c| c.seq)
+            .map_err(|_| Rejection::CSeqOutOfOrder)?;
         if self.remote_seq.is_some_and(|r| seq <= r) {
             return Err(Rejection::CSeqOutOfOrder);
         }
@@ -203,7 +220,11 @@ impl Dialog {
 
     fn settle_early(&mut self, status: u16) {
         if self.state == DialogState::Early {
-            self.state = if (200..300).contains(&status) { DialogState::Confirmed } else { DialogState::Terminated };
+            self.state = if (200..300).contains(&status) {
+                DialogState::Confirmed
+            } else {
+                DialogState::Terminated
+            };
         }
     }
 

@@ -56,7 +56,12 @@ impl Dialogs {
 
     /// Removes every terminated dialog; returns their ids.
     pub fn remove_terminated(&mut self) -> Vec<DialogId> {
-        let ids: Vec<DialogId> = self.map.values().filter(|d| d.is_terminated()).map(|d| d.id.clone()).collect();
+        let ids: Vec<DialogId> = self
+            .map
+            .values()
+            .filter(|d| d.is_terminated())
+            .map(|d| d.id.clone())
+            .collect();
         for id in &ids {
             self.map.remove(id);
         }

@@ -9,13 +9,19 @@ use crate::transport::{Peer, TransportKind};
 
 fn invite_from_alice() -> Request {
     let mut r = Request::new(Method::Invite, Uri::parse("sip:bob@b.example").unwrap());
-    r.headers.push(HeaderName::Via, "SIP/2.0/UDP a.example;branch=z9hG4bK1");
-    r.headers.push(HeaderName::RecordRoute, "<sip:p2.example;lr>, <sip:p1.example;lr>");
-    r.headers.push(HeaderName::From, "Alice <sip:alice@a.example>;tag=a1");
+    r.headers
+        .push(HeaderName::Via, "SIP/2.0/UDP a.example;branch=z9hG4bK1");
+    r.headers.push(
+        HeaderName::RecordRoute,
+        "<sip:p2.example;lr>, <sip:p1.example;lr>",
+    );
+    r.headers
+        .push(HeaderName::From, "Alice <sip:alice@a.example>;tag=a1");
     r.headers.push(HeaderName::To, "<sip:bob@b.example>");
     r.headers.push(HeaderName::CallId, "c1@a.example");
     r.headers.push(HeaderName::CSeq, "10 INVITE");
-    r.headers.push(HeaderName::Contact, "<sip:alice@192.0.2.10:5070>");
+    r.headers
+        .push(HeaderName::Contact, "<sip:alice@192.0.2.10:5070>");
     r
 }
 
@@ -40,7 +46,11 @@ fn uac_dialog() -> Dialog {
 }
 
 fn routes(r: &Request) -> Vec<String> {
-    r.routes().unwrap().iter().map(|n| n.uri.to_string()).collect()
+    r.routes()
+        .unwrap()
+        .iter()
+        .map(|n| n.uri.to_string())
+        .collect()
 }
 
 /// A request from the peer in dialog `d` (we are the UAS).
@@ -56,13 +66,24 @@ fn incoming(d: &Dialog, method: Method, seq: u32) -> Request {
 #[test]
 fn rfc3261_12_1_1_uas_dialog_state() {
     let d = uas_dialog();
-    assert_eq!(d.id, DialogId { call_id: "c1@a.example".into(), local_tag: "b1".into(), remote_tag: "a1".into() });
+    assert_eq!(
+        d.id,
+        DialogId {
+            call_id: "c1@a.example".into(),
+            local_tag: "b1".into(),
+            remote_tag: "a1".into()
+        }
+    );
     assert_eq!(d.state, DialogState::Confirmed);
     assert_eq!(d.remote_seq, Some(10));
     assert_eq!(d.local_seq, None);
     assert_eq!(d.remote_target.to_string(), "sip:alice@192.0.2.10:5070");
     let rs: Vec<String> = d.route_set.iter().map(|r| r.uri.to_string()).collect();
-    assert_eq!(rs, ["sip:p2.example;lr", "sip:p1.example;lr"], "UAS keeps Record-Route order");
+    assert_eq!(
+        rs,
+        ["sip:p2.example;lr", "sip:p1.example;lr"],
+        "UAS keeps Record-Route order"
+    );
     assert!(!d.secure);
     assert_eq!(d.remote.display.as_deref(), Some("Alice"));
 }
@@ -81,9 +102,13 @@ fn rfc3261_12_1_dialog_needs_to_tag_and_contact() {
     let req = invite_from_alice();
     let mut resp = Response::for_request(&req, 180);
     assert_eq!(Dialog::new_uac(&req, &resp), Err(DialogError::NoToTag));
-    resp.headers.set(HeaderName::To, "<sip:bob@b.example>;tag=b1");
+    resp.headers
+        .set(HeaderName::To, "<sip:bob@b.example>;tag=b1");
     assert_eq!(Dialog::new_uac(&req, &resp), Err(DialogError::NoContact));
-    assert_eq!(Dialog::new_uac(&req, &ok_from_bob(&req, 100)), Err(DialogError::NotDialogCreating(100)));
+    assert_eq!(
+        Dialog::new_uac(&req, &ok_from_bob(&req, 100)),
+        Err(DialogError::NotDialogCreating(100))
+    );
 }
 
 #[test]
@@ -100,7 +125,10 @@ fn rfc3261_12_1_2_uac_route_set_is_reversed_and_loose_routing() {
     assert_eq!(bye.from().unwrap().tag(), Some("a1"));
     assert_eq!(bye.to().unwrap().tag(), Some("b1"));
     assert_eq!(bye.call_id().unwrap(), "c1@a.example");
-    assert!(bye.headers.get(&HeaderName::Contact).is_none(), "BYE is not a target refresh");
+    assert!(
+        bye.headers.get(&HeaderName::Contact).is_none(),
+        "BYE is not a target refresh"
+    );
 }
 
 #[test]
@@ -134,17 +162,29 @@ fn rfc3261_12_2_1_1_cseq_increments_ack_and_cancel_keep_it() {
     assert_eq!(d.create_request(Method::Ack).cseq().unwrap().seq, first);
     assert_eq!(d.create_request(Method::Cancel).cseq().unwrap().seq, first);
     assert_eq!(d.create_ack(first).cseq().unwrap().method, Method::Ack);
-    assert_eq!(d.create_request(Method::Info).cseq().unwrap().seq, first + 1);
+    assert_eq!(
+        d.create_request(Method::Info).cseq().unwrap().seq,
+        first + 1
+    );
 }
 
 #[test]
 fn rfc3261_12_2_1_1_target_refresh_requests_carry_contact() {
     let mut d = uas_dialog();
     // Taken from the Contact of our dialog-creating response; the TU may change it.
-    assert_eq!(d.local_contact.as_ref().map(|c| c.uri.to_string()).as_deref(), Some("sip:bob@192.0.2.20"));
+    assert_eq!(
+        d.local_contact
+            .as_ref()
+            .map(|c| c.uri.to_string())
+            .as_deref(),
+        Some("sip:bob@192.0.2.20")
+    );
     d.local_contact = Some(NameAddr::parse("<sip:bob@192.0.2.21>").unwrap());
     let r = d.create_request(Method::Update);
-    assert_eq!(r.contacts().unwrap()[0].uri.to_string(), "sip:bob@192.0.2.21");
+    assert_eq!(
+        r.contacts().unwrap()[0].uri.to_string(),
+        "sip:bob@192.0.2.21"
+    );
 }
 
 #[test]
@@ -153,7 +193,10 @@ fn rfc3261_12_2_2_cseq_lower_or_equal_gets_500() {
     let r = incoming(&d, Method::Info, 10);
     assert_eq!(d.handle_request(&r), Err(Rejection::CSeqOutOfOrder));
     assert_eq!(Rejection::CSeqOutOfOrder.response(&r).status, 500);
-    assert_eq!(d.handle_request(&incoming(&d, Method::Info, 9)), Err(Rejection::CSeqOutOfOrder));
+    assert_eq!(
+        d.handle_request(&incoming(&d, Method::Info, 9)),
+        Err(Rejection::CSeqOutOfOrder)
+    );
     assert_eq!(d.handle_request(&incoming(&d, Method::Info, 12)), Ok(()));
     assert_eq!(d.remote_seq, Some(12));
     // ACK carries the INVITE's CSeq and is never CSeq-checked.
@@ -176,7 +219,8 @@ fn rfc3261_14_2_reinvite_glare_gets_491() {
     assert_eq!(Rejection::InvitePending.response(&r).status, 491);
     // Our re-INVITE completes: theirs is accepted now.
     let mut done = Response::for_request(&incoming(&d, Method::Invite, d.local_seq.unwrap()), 200);
-    done.headers.set(HeaderName::CSeq, format!("{} INVITE", d.local_seq.unwrap()));
+    done.headers
+        .set(HeaderName::CSeq, format!("{} INVITE", d.local_seq.unwrap()));
     d.handle_response(&done);
     assert!(!d.local_invite_pending);
     assert_eq!(d.handle_request(&incoming(&d, Method::Invite, 12)), Ok(()));
@@ -200,13 +244,19 @@ fn rfc3261_14_2_second_reinvite_before_answer_gets_500_retry_after() {
 fn rfc3261_12_2_2_reinvite_and_update_refresh_the_target() {
     let mut d = uas_dialog();
     let mut r = incoming(&d, Method::Update, 11);
-    r.headers.push(HeaderName::Contact, "<sip:alice@198.51.100.7>");
+    r.headers
+        .push(HeaderName::Contact, "<sip:alice@198.51.100.7>");
     d.handle_request(&r).unwrap();
     assert_eq!(d.remote_target.to_string(), "sip:alice@198.51.100.7");
     let mut info = incoming(&d, Method::Info, 12);
-    info.headers.push(HeaderName::Contact, "<sip:elsewhere@198.51.100.8>");
+    info.headers
+        .push(HeaderName::Contact, "<sip:elsewhere@198.51.100.8>");
     d.handle_request(&info).unwrap();
-    assert_eq!(d.remote_target.to_string(), "sip:alice@198.51.100.7", "INFO is not a target refresh");
+    assert_eq!(
+        d.remote_target.to_string(),
+        "sip:alice@198.51.100.7",
+        "INFO is not a target refresh"
+    );
 }
 
 #[test]
@@ -214,7 +264,8 @@ fn rfc3261_12_2_1_2_target_refresh_from_2xx_to_our_reinvite() {
     let mut d = uac_dialog();
     let reinvite = d.create_request(Method::Invite);
     let mut ok = Response::for_request(&reinvite, 200);
-    ok.headers.push(HeaderName::Contact, "<sip:bob@203.0.113.5>");
+    ok.headers
+        .push(HeaderName::Contact, "<sip:bob@203.0.113.5>");
     d.handle_response(&ok);
     assert_eq!(d.remote_target.to_string(), "sip:bob@203.0.113.5");
 }
@@ -257,7 +308,10 @@ fn rfc3261_15_bye_terminates_then_481() {
     let mut d = uas_dialog();
     assert_eq!(d.handle_request(&incoming(&d, Method::Bye, 11)), Ok(()));
     assert!(d.is_terminated());
-    assert_eq!(d.handle_request(&incoming(&d, Method::Info, 12)), Err(Rejection::NoDialog));
+    assert_eq!(
+        d.handle_request(&incoming(&d, Method::Info, 12)),
+        Err(Rejection::NoDialog)
+    );
     let mut table = Dialogs::new();
     table.insert(d);
     assert_eq!(table.remove_terminated().len(), 1);
@@ -270,9 +324,14 @@ fn rfc3261_12_2_2_unknown_dialog_gets_481() {
     let d = uas_dialog();
     let known = incoming(&d, Method::Info, 11);
     table.insert(d.clone());
-    assert_eq!(table.lookup_request(&known), DialogLookup::Found(d.id.clone()));
+    assert_eq!(
+        table.lookup_request(&known),
+        DialogLookup::Found(d.id.clone())
+    );
     let mut stranger = known.clone();
-    stranger.headers.set(HeaderName::To, "<sip:bob@b.example>;tag=zzz");
+    stranger
+        .headers
+        .set(HeaderName::To, "<sip:bob@b.example>;tag=zzz");
     assert_eq!(table.lookup_request(&stranger), DialogLookup::NoDialog);
     stranger.headers.remove(&HeaderName::CallId);
     assert_eq!(table.lookup_request(&stranger), DialogLookup::Malformed);
@@ -297,8 +356,15 @@ fn guard() -> (UasInviteGuard, Instant) {
     let req = invite_from_alice();
     let ok = ok_from_bob(&req, 200);
     let now = Instant::now();
-    let dest = Peer { kind: TransportKind::Udp, addr: "192.0.2.10:5070".parse().unwrap(), connection: None };
-    (UasInviteGuard::new(ok, dest, &TimerConfig::default(), now), now)
+    let dest = Peer {
+        kind: TransportKind::Udp,
+        addr: "192.0.2.10:5070".parse().unwrap(),
+        connection: None,
+    };
+    (
+        UasInviteGuard::new(ok, dest, &TimerConfig::default(), now),
+        now,
+    )
 }
 
 /// Runs the guard's timers until `end_ms`; returns the times (ms) of retransmissions.
@@ -334,7 +400,10 @@ fn rfc3261_13_3_1_4_2xx_retransmitted_until_ack() {
 fn rfc3261_13_3_1_4_no_ack_after_64_t1_tells_tu_to_bye() {
     let (mut g, start) = guard();
     let times = run(&mut g, start, 40_000);
-    assert_eq!(times, [500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500]);
+    assert_eq!(
+        times,
+        [500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500]
+    );
     assert_eq!(g.poll_event(), Some(GuardEvent::AckTimeout));
     assert!(g.is_done());
 }

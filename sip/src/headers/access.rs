@@ -31,7 +31,11 @@ impl Headers {
     }
 
     /// The optional single field of `name`.
-    fn optional<'a>(&'a self, name: &'a HeaderName, h: &'static str) -> Result<Option<&'a str>, HeaderError> {
+    fn optional<'a>(
+        &'a self,
+        name: &'a HeaderName,
+        h: &'static str,
+    ) -> Result<Option<&'a str>, HeaderError> {
         match self.single(name, h) {
             Ok(v) => Ok(Some(v)),
             Err(HeaderError::Missing(_)) => Ok(None),
@@ -40,19 +44,30 @@ impl Headers {
     }
 
     /// Every element of every field of `name` (comma-separated lists split).
-    fn list<'a>(&'a self, name: &'a HeaderName, h: &'static str) -> impl Iterator<Item = Result<&'a str, HeaderError>> + 'a {
-        self.get_all(name).flat_map(|v| split_list(v)).map(move |item| utf8(item, h))
+    fn list<'a>(
+        &'a self,
+        name: &'a HeaderName,
+        h: &'static str,
+    ) -> impl Iterator<Item = Result<&'a str, HeaderError>> + 'a {
+        self.get_all(name)
+            .flat_map(|v| split_list(v))
+            .map(move |item| utf8(item, h))
     }
 
     fn name_addrs(&self, name: &HeaderName, h: &'static str) -> Result<Vec<NameAddr>, HeaderError> {
-        self.list(name, h).map(|r| r.and_then(|s| NameAddr::parse(s).map_err(|e| e.in_header(h)))).collect()
+        self.list(name, h)
+            .map(|r| r.and_then(|s| NameAddr::parse(s).map_err(|e| e.in_header(h))))
+            .collect()
     }
 
     /// Call-ID (RFC 3261 §20.8): exactly one, non-empty, without whitespace.
     pub fn call_id(&self) -> Result<&str, HeaderError> {
         let v = self.single(&HeaderName::CallId, "Call-ID")?;
         if v.is_empty() || v.bytes().any(|b| b.is_ascii_whitespace()) {
-            return Err(HeaderError::malformed("Call-ID", "empty or with whitespace"));
+            return Err(HeaderError::malformed(
+                "Call-ID",
+                "empty or with whitespace",
+            ));
         }
         Ok(v)
     }
@@ -74,7 +89,10 @@ impl Headers {
 
     /// All Via values, top first (RFC 3261 §20.42); `Missing` if there is none.
     pub fn vias(&self) -> Result<Vec<Via>, HeaderError> {
-        let vias = self.list(&HeaderName::Via, "Via").map(|r| r.and_then(Via::parse)).collect::<Result<Vec<_>, _>>()?;
+        let vias = self
+            .list(&HeaderName::Via, "Via")
+            .map(|r| r.and_then(Via::parse))
+            .collect::<Result<Vec<_>, _>>()?;
         if vias.is_empty() {
             return Err(HeaderError::Missing("Via"));
         }
@@ -83,13 +101,17 @@ impl Headers {
 
     /// The topmost Via value.
     pub fn top_via(&self) -> Result<Via, HeaderError> {
-        let first = self.list(&HeaderName::Via, "Via").next().ok_or(HeaderError::Missing("Via"))??;
+        let first = self
+            .list(&HeaderName::Via, "Via")
+            .next()
+            .ok_or(HeaderError::Missing("Via"))??;
         Via::parse(first)
     }
 
     /// Whether the Contact is the REGISTER wildcard `*` (RFC 3261 §10.2.2).
     pub fn contact_is_wildcard(&self) -> bool {
-        self.get_all(&HeaderName::Contact).any(|v| v.as_ref().trim_ascii() == b"*")
+        self.get_all(&HeaderName::Contact)
+            .any(|v| v.as_ref().trim_ascii() == b"*")
     }
 
     /// All Contact values (RFC 3261 §20.10), possibly none. The wildcard `*` is an error here;
@@ -114,18 +136,24 @@ impl Headers {
     /// Max-Forwards (RFC 3261 §20.22), 0..=255, if present.
     pub fn max_forwards(&self) -> Result<Option<u8>, HeaderError> {
         let h = "Max-Forwards";
-        self.optional(&HeaderName::MaxForwards, h)?.map(|v| number(v, h, 255).map(|n| n as u8)).transpose()
+        self.optional(&HeaderName::MaxForwards, h)?
+            .map(|v| number(v, h, 255).map(|n| n as u8))
+            .transpose()
     }
 
     /// Content-Type (RFC 3261 §20.15), trimmed, as sent (`application/sdp`), if present.
     pub fn content_type(&self) -> Result<Option<&str>, HeaderError> {
-        Ok(self.optional(&HeaderName::ContentType, "Content-Type")?.map(str::trim))
+        Ok(self
+            .optional(&HeaderName::ContentType, "Content-Type")?
+            .map(str::trim))
     }
 
     /// Expires (RFC 3261 §20.19) in seconds, if present.
     pub fn expires(&self) -> Result<Option<u32>, HeaderError> {
         let h = "Expires";
-        self.optional(&HeaderName::Expires, h)?.map(|v| number(v, h, u32::MAX.into()).map(|n| n as u32)).transpose()
+        self.optional(&HeaderName::Expires, h)?
+            .map(|v| number(v, h, u32::MAX.into()).map(|n| n as u32))
+            .transpose()
     }
 
     /// Content-Length (RFC 3261 §20.14), if present.
@@ -239,14 +267,28 @@ mod tests {
 
     #[test]
     fn errors() {
-        let h = hdrs(&[(HeaderName::CallId, "a"), (HeaderName::CallId, "b"), (HeaderName::MaxForwards, "300"), (HeaderName::Contact, "*")]);
+        let h = hdrs(&[
+            (HeaderName::CallId, "a"),
+            (HeaderName::CallId, "b"),
+            (HeaderName::MaxForwards, "300"),
+            (HeaderName::Contact, "*"),
+        ]);
         assert_eq!(h.call_id(), Err(HeaderError::Duplicate("Call-ID")));
         assert_eq!(h.cseq(), Err(HeaderError::Missing("CSeq")));
         assert_eq!(h.top_via(), Err(HeaderError::Missing("Via")));
-        assert!(matches!(h.max_forwards(), Err(HeaderError::Malformed { header: "Max-Forwards", .. })));
+        assert!(matches!(
+            h.max_forwards(),
+            Err(HeaderError::Malformed {
+                header: "Max-Forwards",
+                ..
+            })
+        ));
         assert!(h.contact_is_wildcard());
         assert!(h.contacts().is_err());
         let h = hdrs(&[(HeaderName::To, "Bell, Alexander <sip:a@b>")]);
-        assert!(matches!(h.to(), Err(HeaderError::Malformed { header: "To", .. })));
+        assert!(matches!(
+            h.to(),
+            Err(HeaderError::Malformed { header: "To", .. })
+        ));
     }
 }

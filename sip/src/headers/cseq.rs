@@ -35,7 +35,8 @@ impl CSeq {
         if !c.skip_ws() {
             return Err(HeaderError::malformed(H, "missing method"));
         }
-        let method = Method::from_token(c.token().as_bytes()).ok_or(HeaderError::malformed(H, "bad method"))?;
+        let method = Method::from_token(c.token().as_bytes())
+            .ok_or(HeaderError::malformed(H, "bad method"))?;
         c.skip_ws();
         if !c.at_end() {
             return Err(HeaderError::malformed(H, "trailing characters"));
@@ -64,10 +65,27 @@ mod tests {
     #[test]
     fn parse_print() {
         let c = CSeq::parse("0009 \t INVITE").unwrap();
-        assert_eq!(c, CSeq { seq: 9, method: Method::Invite });
+        assert_eq!(
+            c,
+            CSeq {
+                seq: 9,
+                method: Method::Invite
+            }
+        );
         assert_eq!(c.to_string(), "9 INVITE");
-        assert_eq!(CSeq::parse("4294967295 NEWMETHOD").unwrap().method, Method::Extension("NEWMETHOD".into()));
-        for bad in ["4294967296 INVITE", "36893488147419103232 REGISTER", "INVITE", "1", "1INVITE", "1 INVITE x", "-1 ACK"] {
+        assert_eq!(
+            CSeq::parse("4294967295 NEWMETHOD").unwrap().method,
+            Method::Extension("NEWMETHOD".into())
+        );
+        for bad in [
+            "4294967296 INVITE",
+            "36893488147419103232 REGISTER",
+            "INVITE",
+            "1",
+            "1INVITE",
+            "1 INVITE x",
+            "-1 ACK",
+        ] {
             assert!(CSeq::parse(bad).is_err(), "{bad}");
         }
     }

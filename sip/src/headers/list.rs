@@ -72,8 +72,18 @@ mod tests {
     #[test]
     fn respects_quotes_and_angles() {
         let v = br#""Bell, A." <sip:a@x;p=1,2>;q=1 , <sip:b@y>,,"q\",x" <sip:c@z>, sip:d@w"#;
-        let items: Vec<_> = split_list(v).map(|b| std::str::from_utf8(b).unwrap()).collect();
-        assert_eq!(items, [r#""Bell, A." <sip:a@x;p=1,2>;q=1"#, "<sip:b@y>", r#""q\",x" <sip:c@z>"#, "sip:d@w"]);
+        let items: Vec<_> = split_list(v)
+            .map(|b| std::str::from_utf8(b).unwrap())
+            .collect();
+        assert_eq!(
+            items,
+            [
+                r#""Bell, A." <sip:a@x;p=1,2>;q=1"#,
+                "<sip:b@y>",
+                r#""q\",x" <sip:c@z>"#,
+                "sip:d@w"
+            ]
+        );
         assert_eq!(split_list(b"  ").count(), 0);
         assert_eq!(split_list(b"INVITE,ACK , BYE").count(), 3);
     }

@@ -26,7 +26,11 @@ const H: &str = "name-addr";
 impl NameAddr {
     /// A bare `<uri>` with no display name and no parameters.
     pub fn new(uri: Uri) -> NameAddr {
-        NameAddr { display: None, uri, params: Params::default() }
+        NameAddr {
+            display: None,
+            uri,
+            params: Params::default(),
+        }
     }
 
     /// Parses one value: `"Display" <uri>;params`, `Display Tokens <uri>;params`, or a bare
@@ -38,7 +42,10 @@ impl NameAddr {
         let display;
         let uri;
         if c.peek() == Some(b'"') {
-            let raw = c.quoted_raw().ok_or(HeaderError::malformed(H, "unterminated quoted display name"))?;
+            let raw = c.quoted_raw().ok_or(HeaderError::malformed(
+                H,
+                "unterminated or invalid quoted display name",
+            ))?;
             display = Some(unquote(raw));
             c.skip_ws();
             if c.peek() != Some(b'<') {
@@ -48,7 +55,10 @@ impl NameAddr {
         } else if let Some(lt) = c.rest().find('<') {
             let name = c.rest()[..lt].trim_matches(|ch: char| ch.is_ascii() && is_ws(ch as u8));
             if !name.bytes().all(|b| is_token_char(b) || is_ws(b)) {
-                return Err(HeaderError::malformed(H, "display name must be tokens or quoted"));
+                return Err(HeaderError::malformed(
+                    H,
+                    "display name must be tokens or quoted",
+                ));
             }
             display = (!name.is_empty()).then(|| name.to_owned());
             c.pos += lt;
@@ -58,7 +68,10 @@ impl NameAddr {
             let spec = c.take_while(|b| b != b';');
             let spec = spec.trim_end_matches([' ', '\t', '\r', '\n']);
             if spec.contains(['?', ',', ' ', '\t', '"', '>']) {
-                return Err(HeaderError::malformed(H, "URI with reserved characters must be in <>"));
+                return Err(HeaderError::malformed(
+                    H,
+                    "URI with reserved characters must be in <>",
+                ));
             }
             uri = Uri::parse(spec).map_err(|source| HeaderError::Uri { header: H, source })?;
         }
@@ -67,7 +80,11 @@ impl NameAddr {
         if !c.at_end() {
             return Err(HeaderError::malformed(H, "trailing characters"));
         }
-        Ok(NameAddr { display, uri, params })
+        Ok(NameAddr {
+            display,
+            uri,
+            params,
+        })
     }
 
     /// The `tag` parameter (RFC 3261 §19.3).
@@ -120,14 +137,36 @@ impl fmt::Display for NameAddr {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn control_characters_in_quoted_display_name_are_refused() {
+        // RFC 3261 §25.1 qdtext allows no NUL or other control character but HTAB.
+        assert!(NameAddr::parse("\"Al\0ice\" <sip:a@b>").is_err());
+        assert!(NameAddr::parse("\"Al\x07ice\" <sip:a@b>").is_err());
+        assert!(NameAddr::parse("\"Al\tice\" <sip:a@b>").is_ok());
+        assert_eq!(
+            NameAddr::parse("\"A \\\"B\\\"\" <sip:a@b>")
+                .unwrap()
+                .display
+                .as_deref(),
+            Some("A \"B\"")
+        );
+    }
+
     use super::*;
 
     #[test]
     fn quoted_display_with_escapes() {
-        let n = NameAddr::parse(r#""J Rosenberg \\\""       <sip:jdrosen@example.com> ;  tag = 98asjd8"#).unwrap();
+        let n = NameAddr::parse(
+            r#""J Rosenberg \\\""       <sip:jdrosen@example.com> ;  tag = 98asjd8"#,
+        )
+        .unwrap();
         assert_eq!(n.display.as_deref(), Some(r#"J Rosenberg \""#));
         assert_eq!(n.tag(), Some("98asjd8"));
-        assert_eq!(n.to_string(), r#""J Rosenberg \\\"" <sip:jdrosen@example.com>;tag=98asjd8"#);
+        assert_eq!(
+            n.to_string(),
+            r#""J Rosenberg \\\"" <sip:jdrosen@example.com>;tag=98asjd8"#
+        );
         assert_eq!(NameAddr::parse(&n.to_string()).unwrap(), n);
         let n = NameAddr::parse(r#""Quoted string \"\"" <sip:jdrosen@example.com> ; newparam = newvalue ; secondparam ; q = 0.33"#).unwrap();
         assert_eq!(n.display.as_deref(), Some(r#"Quoted string """#));
@@ -140,15 +179,20 @@ mod tests {
         let n = NameAddr::parse("caller<sip:caller@example.com>;tag=323").unwrap();
         assert_eq!(n.display.as_deref(), Some("caller"));
         assert_eq!(n.tag(), Some("323"));
-        let n = NameAddr::parse("Bob  Smith <sip:bob@[2001:db8::1]:5070;transport=tcp>;expires=60").unwrap();
+        let n = NameAddr::parse("Bob  Smith <sip:bob@[2001:db8::1]:5070;transport=tcp>;expires=60")
+            .unwrap();
         assert_eq!(n.display.as_deref(), Some("Bob  Smith"));
         assert_eq!(n.uri.as_sip().unwrap().transport(), Some("tcp"));
         assert_eq!(n.params.get("expires"), Some(Some("60")));
         // addr-spec: the parameters belong to the header, not the URI
-        let n = NameAddr::parse("sip:vivekg@chair-dnrc.example.com ;   tag    = 1918181833n").unwrap();
+        let n =
+            NameAddr::parse("sip:vivekg@chair-dnrc.example.com ;   tag    = 1918181833n").unwrap();
         assert!(n.uri.as_sip().unwrap().params.is_empty());
         assert_eq!(n.tag(), Some("1918181833n"));
-        assert_eq!(n.to_string(), "<sip:vivekg@chair-dnrc.example.com>;tag=1918181833n");
+        assert_eq!(
+            n.to_string(),
+            "<sip:vivekg@chair-dnrc.example.com>;tag=1918181833n"
+        );
         let n = NameAddr::parse("tel:+1-201-555-0123;tag=x").unwrap();
         assert_eq!(n.uri.scheme(), "tel");
         assert_eq!(n.tag(), Some("x"));
@@ -157,7 +201,7 @@ mod tests {
     #[test]
     fn invalid() {
         for bad in [
-            r#""Mr. J. User <sip:j.user@example.com>"#,  // unbalanced quote
+            r#""Mr. J. User <sip:j.user@example.com>"#, // unbalanced quote
             "Bell, Alexander <sip:a.g.bell@example.com>;tag=43", // unquoted comma
             r#""Watson, Thomas" < sip:t.watson@example.org >"#, // LWS inside <>
             "sip:user@example.com?Route=%3Csip:sip.example.com%3E", // '?' outside <>

@@ -12,7 +12,10 @@ pub struct Params(pub Vec<(String, Option<String>)>);
 impl Params {
     /// The value of the first parameter named `name` (`Some(None)` for a flag like `;lr`).
     pub fn get(&self, name: &str) -> Option<Option<&str>> {
-        self.0.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_deref())
+        self.0
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_deref())
     }
 
     /// Whether a parameter named `name` is present.
@@ -22,7 +25,11 @@ impl Params {
 
     /// Sets `name` to `value`, replacing an existing parameter of that name.
     pub fn set(&mut self, name: &str, value: Option<String>) {
-        match self.0.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        match self
+            .0
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
             Some(p) => p.1 = value,
             None => self.0.push((name.to_owned(), value)),
         }
@@ -56,7 +63,6 @@ impl fmt::Display for Params {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::headers::scan::{header_params, Cursor};
 
     #[test]

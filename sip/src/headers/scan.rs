@@ -71,12 +71,15 @@ impl<'a> Cursor<'a> {
         let mut i = start + 1;
         while i < b.len() {
             match b[i] {
-                b'\\' => i += 2,
+                // quoted-pair: any byte but CR and LF may be escaped (RFC 3261 §25.1).
+                b'\\' if !matches!(b.get(i + 1), None | Some(b'\r' | b'\n')) => i += 2,
                 b'"' => {
                     self.pos = i + 1;
                     return Some(&self.s[start..=i]);
                 }
-                _ => i += 1,
+                // qdtext: LWS, printable ASCII and UTF-8; no other control characters.
+                c if c == b'\t' || c == b' ' || (c > 0x20 && c != 0x7f && c != b'\\') => i += 1,
+                _ => return None,
             }
         }
         None

@@ -28,7 +28,12 @@ impl Via {
     pub fn new(transport: &str, host: Host, port: Option<u16>, branch: &str) -> Via {
         let mut params = Params::default();
         params.set("branch", Some(branch.to_owned()));
-        Via { transport: transport.to_ascii_uppercase(), host, port, params }
+        Via {
+            transport: transport.to_ascii_uppercase(),
+            host,
+            port,
+            params,
+        }
     }
 
     /// Parses one Via value (not a comma-separated list; see [`super::split_list`]). LWS is
@@ -67,7 +72,8 @@ impl Via {
         } else {
             c.take_while(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b))
         };
-        let host = Host::parse(host_str).map_err(|_| HeaderError::malformed(H, "bad sent-by host"))?;
+        let host =
+            Host::parse(host_str).map_err(|_| HeaderError::malformed(H, "bad sent-by host"))?;
         let save = c.pos;
         c.skip_ws();
         let port = if c.eat(b':') {
@@ -83,7 +89,12 @@ impl Via {
         if !c.at_end() {
             return Err(HeaderError::malformed(H, "trailing characters"));
         }
-        Ok(Via { transport: transport.to_ascii_uppercase(), host, port, params })
+        Ok(Via {
+            transport: transport.to_ascii_uppercase(),
+            host,
+            port,
+            params,
+        })
     }
 
     /// The `branch` parameter.
@@ -94,13 +105,19 @@ impl Via {
     /// The `received` parameter as an address (with or without IPv6 brackets).
     pub fn received(&self) -> Option<IpAddr> {
         let v = self.params.get("received").flatten()?;
-        let v = v.strip_prefix('[').and_then(|v| v.strip_suffix(']')).unwrap_or(v);
+        let v = v
+            .strip_prefix('[')
+            .and_then(|v| v.strip_suffix(']'))
+            .unwrap_or(v);
         v.parse().ok()
     }
 
     /// The value of the `rport` parameter (RFC 3581), if it has one.
     pub fn rport(&self) -> Option<u16> {
-        self.params.get("rport").flatten().and_then(crate::uri::parse_port)
+        self.params
+            .get("rport")
+            .flatten()
+            .and_then(crate::uri::parse_port)
     }
 
     /// Whether the `rport` parameter is present, with or without value (RFC 3581 §4: the client
@@ -152,7 +169,10 @@ mod tests {
         assert_eq!(v.branch(), Some("z9hG4bK776"));
         assert!(v.has_rport());
         assert_eq!(v.rport(), None);
-        assert_eq!(v.to_string(), "SIP/2.0/UDP [2001:db8::10]:5070;branch=z9hG4bK776;rport");
+        assert_eq!(
+            v.to_string(),
+            "SIP/2.0/UDP [2001:db8::10]:5070;branch=z9hG4bK776;rport"
+        );
         let v = Via::parse("SIP/2.0/TCP [::1];received=2001:db8::1").unwrap();
         assert_eq!(v.received(), Some("2001:db8::1".parse().unwrap()));
     }
@@ -160,7 +180,9 @@ mod tests {
     #[test]
     fn tortuous_whitespace() {
         // RFC 4475 §3.1.1.1 style LWS everywhere
-        let v = Via::parse("SIP  /   2.0  /  tcp     spindle.example.com   ; branch  =   z9hG4bK9ikj8").unwrap();
+        let v =
+            Via::parse("SIP  /   2.0  /  tcp     spindle.example.com   ; branch  =   z9hG4bK9ikj8")
+                .unwrap();
         assert_eq!(v.transport, "TCP");
         assert_eq!(v.host, Host::Domain("spindle.example.com".into()));
         assert_eq!(v.branch(), Some("z9hG4bK9ikj8"));
@@ -178,11 +200,17 @@ mod tests {
         assert!(!v.has_rport());
         let mut v = Via::parse("SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKb;rport").unwrap();
         v.set_received("10.0.0.1".parse().unwrap(), 3456);
-        assert_eq!(v.to_string(), "SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKb;rport=3456;received=10.0.0.1");
+        assert_eq!(
+            v.to_string(),
+            "SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKb;rport=3456;received=10.0.0.1"
+        );
         assert_eq!(v.rport(), Some(3456));
         let mut v = Via::parse("SIP/2.0/TCP [2001:db8::10]:5070;rport").unwrap();
         v.set_received("2001:db8::99".parse().unwrap(), 5071);
-        assert_eq!(v.to_string(), "SIP/2.0/TCP [2001:db8::10]:5070;rport=5071;received=2001:db8::99");
+        assert_eq!(
+            v.to_string(),
+            "SIP/2.0/TCP [2001:db8::10]:5070;rport=5071;received=2001:db8::99"
+        );
         assert_eq!(Via::parse(&v.to_string()).unwrap(), v);
     }
 

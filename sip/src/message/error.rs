@@ -134,6 +134,12 @@ impl ParseError {
     /// `None` when the input was a response, an ACK (never answered, §17.2.3), or a request
     /// lacking one of those fields (then the message is dropped).
     pub fn error_response(&self) -> Option<Response> {
+        self.response_with(self.status(), &self.reason())
+    }
+
+    /// Like [`Self::error_response`] with another status and reason phrase (e.g. 413 when a
+    /// stream message is too large).
+    pub fn response_with(&self, status: u16, reason: &str) -> Option<Response> {
         let raw = self.raw.as_ref().filter(|r| !r.ack)?;
         let mut headers = Headers::default();
         for v in &raw.vias {
@@ -153,7 +159,12 @@ impl ParseError {
         }
         headers.push(HeaderName::CallId, raw.call_id.clone());
         headers.push(HeaderName::CSeq, raw.cseq.clone());
-        Some(Response { status: self.status(), reason: self.reason(), headers, body: Bytes::new() })
+        Some(Response {
+            status,
+            reason: reason.to_owned(),
+            headers,
+            body: Bytes::new(),
+        })
     }
 }
 

@@ -8,6 +8,8 @@
 
 use bytes::{Buf, Bytes, BytesMut};
 
+use super::{reason_phrase, Message, Response};
+
 /// One unit cut from a stream.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Frame {
@@ -47,6 +49,8 @@ pub struct StreamFramer {
     scanned: usize,
     /// The total length of the current message once its header section has been read.
     total: Option<usize>,
+    /// The length of the current message's header section (CRLFCRLF included), once found.
+    head_len: Option<usize>,
     /// Whether the first line of the current message has been checked.
     start_checked: bool,
 }
@@ -56,7 +60,14 @@ const CRLF: &[u8] = b"\r\n";
 impl StreamFramer {
     /// A framer that refuses messages longer than `max_message_size` bytes.
     pub fn new(max_message_size: usize) -> StreamFramer {
-        StreamFramer { buf: BytesMut::new(), max: max_message_size, scanned: 0, total: None, start_checked: false }
+        StreamFramer {
+            buf: BytesMut::new(),
+            max: max_message_size,
+            scanned: 0,
+            total: None,
+            head_len: None,
+            start_checked: false,
+        }
     }
 
     /// Appends received bytes.
@@ -69,10 +80,37 @@ impl StreamFramer {
         self.buf.len()
     }
 
-    /// The bytes received but not yet returned as frames: after [`FramingError::TooLarge`], the
-    /// start of the oversized message, from which the driver builds its 413 answer.
-    pub fn pending(&self) -> &[u8] {
-        &self.buf
+    /// After [`FramingError::TooLarge`], the 413 response to send before closing (RFC 3261
+    /// §21.4.11), built from the Via, From, To, Call-ID and CSeq read so far: from the whole
+    /// header section when it was complete, else from the complete header lines received
+    /// before the limit. `None` when those fields are not there.
+    pub fn too_large_response(&self) -> Option<Response> {
+        let head = match self.head_len {
+            Some(n) => self.buf.get(..n)?.to_vec(),
+            None => {
+                let end = memchr::memmem::rfind(&self.buf, CRLF)?;
+                let mut h = self.buf[..end + 2].to_vec();
+                h.extend_from_slice(CRLF);
+                h
+            }
+        };
+        // The Content-Length of an oversized message promises a body that is not here; the
+        // parser reports that, with the fields needed to answer.
+        match Message::parse(Bytes::from(head)) {
+            Err(e) => e.response_with(413, reason_phrase(413)),
+            // Headers cut before any Content-Length: the lines read form a request of their own.
+            Ok(Message::Request(req)) if req.method != super::Method::Ack => {
+                let mut resp = Response::for_request(&req, 413);
+                if let Ok(mut to) = resp.to() {
+                    if to.tag().is_none() {
+                        to.set_tag(&format!("{:016x}", rand::random::<u64>()));
+                        resp.headers.set(super::HeaderName::To, to.to_string());
+                    }
+                }
+                Some(resp)
+            }
+            Ok(_) => None,
+        }
     }
 
     fn too_large(&self) -> FramingError {
@@ -107,7 +145,9 @@ impl StreamFramer {
             match memchr::memchr(b'\n', &self.buf) {
                 Some(nl) => {
                     let line = &self.buf[..nl];
-                    let printable = line.iter().all(|b| (0x20..0x7f).contains(b) || *b == b'\r' || *b == b'\t' || *b >= 0x80);
+                    let printable = line.iter().all(|b| {
+                        (0x20..0x7f).contains(b) || *b == b'\r' || *b == b'\t' || *b >= 0x80
+                    });
                     if !printable || memchr::memmem::find(line, b"SIP/").is_none() {
                         return Some(Err(FramingError::Garbage));
                     }
@@ -115,7 +155,11 @@ impl StreamFramer {
                 }
                 None if self.buf.len() > self.max => return Some(Err(self.too_large())),
                 None => {
-                    if self.buf.iter().any(|b| *b < 0x20 && *b != b'\r' && *b != b'\t') {
+                    if self
+                        .buf
+                        .iter()
+                        .any(|b| *b < 0x20 && *b != b'\r' && *b != b'\t')
+                    {
                         return Some(Err(FramingError::Garbage));
                     }
                     return None;
@@ -126,7 +170,9 @@ impl StreamFramer {
             Some(t) => t,
             None => {
                 let from = self.scanned.saturating_sub(3);
-                let Some(end) = memchr::memmem::find(&self.buf[from..], b"\r\n\r\n").map(|i| from + i + 4) else {
+                let Some(end) =
+                    memchr::memmem::find(&self.buf[from..], b"\r\n\r\n").map(|i| from + i + 4)
+                else {
                     self.scanned = self.buf.len();
                     if self.buf.len() > self.max {
                         return Some(Err(self.too_large()));
@@ -137,6 +183,7 @@ impl StreamFramer {
                     Ok(cl) => cl,
                     Err(e) => return Some(Err(e)),
                 };
+                self.head_len = Some(end);
                 let total = end.saturating_add(cl);
                 if total > self.max {
                     return Some(Err(self.too_large()));
@@ -150,6 +197,7 @@ impl StreamFramer {
         }
         let msg = self.buf.split_to(total).freeze();
         self.total = None;
+        self.head_len = None;
         self.scanned = 0;
         self.start_checked = false;
         Some(Ok(Frame::Message(msg)))
@@ -163,7 +211,9 @@ fn content_length(head: &[u8]) -> Result<usize, FramingError> {
     while let Some(nl) = memchr::memchr(b'\n', &head[pos..]) {
         let line = &head[pos..pos + nl];
         pos += nl + 1;
-        let Some(colon) = memchr::memchr(b':', line) else { continue };
+        let Some(colon) = memchr::memchr(b':', line) else {
+            continue;
+        };
         let name = line[..colon].trim_ascii_end();
         if !(name.eq_ignore_ascii_case(b"content-length") || name.eq_ignore_ascii_case(b"l")) {
             continue;
@@ -194,7 +244,8 @@ impl Iterator for StreamFramer {
 mod tests {
     use super::*;
 
-    const MSG: &[u8] = b"MESSAGE sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\nl: 5\r\n\r\nhello";
+    const MSG: &[u8] =
+        b"MESSAGE sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\nl: 5\r\n\r\nhello";
 
     #[test]
     fn frames_byte_by_byte() {
@@ -206,11 +257,18 @@ mod tests {
         let mut frames = vec![];
         for b in &stream {
             f.push(&[*b]);
-            while let Some(fr) = f.next() {
+            for fr in f.by_ref() {
                 frames.push(fr.unwrap());
             }
         }
-        assert_eq!(frames, vec![Frame::Message(Bytes::from_static(MSG)), Frame::KeepAlive, Frame::Message(Bytes::from_static(MSG))]);
+        assert_eq!(
+            frames,
+            vec![
+                Frame::Message(Bytes::from_static(MSG)),
+                Frame::KeepAlive,
+                Frame::Message(Bytes::from_static(MSG))
+            ]
+        );
         assert_eq!(f.buffered(), 0);
     }
 
@@ -218,7 +276,12 @@ mod tests {
     fn case_and_long_name() {
         let mut f = StreamFramer::new(4096);
         f.push(b"SIP/2.0 200 OK\r\ncONTENT-length :  3\r\n\r\nabcSIP/2.0");
-        assert_eq!(f.next(), Some(Ok(Frame::Message(Bytes::from_static(b"SIP/2.0 200 OK\r\ncONTENT-length :  3\r\n\r\nabc")))));
+        assert_eq!(
+            f.next(),
+            Some(Ok(Frame::Message(Bytes::from_static(
+                b"SIP/2.0 200 OK\r\ncONTENT-length :  3\r\n\r\nabc"
+            ))))
+        );
         assert_eq!(f.next(), None);
         assert_eq!(f.buffered(), 7);
     }
@@ -228,9 +291,20 @@ mod tests {
         let mut f = StreamFramer::new(4096);
         f.push(b"OPTIONS sip:a SIP/2.0\r\nVia: x\r\n\r\n");
         assert_eq!(f.next(), Some(Err(FramingError::MissingContentLength)));
-        let mut f = StreamFramer::new(100);
-        f.push(b"OPTIONS sip:a SIP/2.0\r\nContent-Length: 1000\r\n\r\n");
-        assert_eq!(f.next(), Some(Err(FramingError::TooLarge { limit: 100 })));
+        let mut f = StreamFramer::new(300);
+        f.push(b"MESSAGE sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\nFrom: <sip:x@y>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c1\r\nCSeq: 3 MESSAGE\r\nContent-Length: 1000\r\n\r\n");
+        assert_eq!(f.next(), Some(Err(FramingError::TooLarge { limit: 300 })));
+        let resp = f.too_large_response().unwrap();
+        assert_eq!((resp.status, resp.call_id().unwrap()), (413, "c1"));
+        assert!(resp.to().unwrap().tag().is_some());
+        // A header section that never ends within the limit: answered from the lines read.
+        let mut f = StreamFramer::new(300);
+        f.push(b"MESSAGE sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\nFrom: <sip:x@y>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c2\r\nCSeq: 3 MESSAGE\r\n");
+        f.push(b"X-Big: ");
+        f.push(&[b'y'; 400]);
+        assert_eq!(f.next(), Some(Err(FramingError::TooLarge { limit: 300 })));
+        let resp = f.too_large_response().unwrap();
+        assert_eq!((resp.status, resp.call_id().unwrap()), (413, "c2"));
         let mut f = StreamFramer::new(64);
         f.push(b"OPTIONS sip:a SIP/2.0\r\n");
         assert_eq!(f.next(), None);

@@ -173,14 +173,28 @@ pub struct Header {
 pub struct Headers(Vec<Header>);
 
 impl Headers {
+    /// An empty list with room for `n` fields.
+    pub fn with_capacity(n: usize) -> Self {
+        Headers(Vec::with_capacity(n))
+    }
+
     /// Appends a field.
     pub fn push(&mut self, name: HeaderName, value: impl Into<Bytes>) {
-        self.0.push(Header { name, value: value.into() });
+        self.0.push(Header {
+            name,
+            value: value.into(),
+        });
     }
 
     /// Inserts a field before all others (e.g. a new top Via).
     pub fn push_front(&mut self, name: HeaderName, value: impl Into<Bytes>) {
-        self.0.insert(0, Header { name, value: value.into() });
+        self.0.insert(
+            0,
+            Header {
+                name,
+                value: value.into(),
+            },
+        );
     }
 
     /// Replaces every field of `name` by one with `value` (at the first one's position, or at the end).
@@ -209,7 +223,10 @@ impl Headers {
 
     /// The first field of `name`.
     pub fn get(&self, name: &HeaderName) -> Option<&Bytes> {
-        self.0.iter().find(|h| h.name.matches(name)).map(|h| &h.value)
+        self.0
+            .iter()
+            .find(|h| h.name.matches(name))
+            .map(|h| &h.value)
     }
 
     /// The first field of `name` as text, if it is UTF-8.
@@ -219,7 +236,10 @@ impl Headers {
 
     /// Every field of `name`, in order.
     pub fn get_all<'a>(&'a self, name: &'a HeaderName) -> impl Iterator<Item = &'a Bytes> + 'a {
-        self.0.iter().filter(move |h| h.name.matches(name)).map(|h| &h.value)
+        self.0
+            .iter()
+            .filter(move |h| h.name.matches(name))
+            .map(|h| &h.value)
     }
 
     /// Whether a field of `name` is present.
@@ -261,12 +281,31 @@ mod tests {
     #[test]
     fn compact_forms_expand() {
         // RFC 3261 §7.3.3 and §20
-        for (c, long) in [("v", "Via"), ("i", "Call-ID"), ("l", "Content-Length"), ("f", "From"), ("t", "To"), ("m", "Contact"), ("c", "Content-Type"), ("k", "Supported"), ("s", "Subject"), ("e", "Content-Encoding")] {
+        for (c, long) in [
+            ("v", "Via"),
+            ("i", "Call-ID"),
+            ("l", "Content-Length"),
+            ("f", "From"),
+            ("t", "To"),
+            ("m", "Contact"),
+            ("c", "Content-Type"),
+            ("k", "Supported"),
+            ("s", "Subject"),
+            ("e", "Content-Encoding"),
+        ] {
             assert_eq!(HeaderName::from_bytes(c.as_bytes()).unwrap().as_str(), long);
-            assert_eq!(HeaderName::from_bytes(c.to_uppercase().as_bytes()).unwrap().as_str(), long);
+            assert_eq!(
+                HeaderName::from_bytes(c.to_uppercase().as_bytes())
+                    .unwrap()
+                    .as_str(),
+                long
+            );
         }
         assert_eq!(HeaderName::from_bytes(b"cAlL-iD"), Some(HeaderName::CallId));
-        assert_eq!(HeaderName::from_bytes(b"X-Foo"), Some(HeaderName::Other("X-Foo".into())));
+        assert_eq!(
+            HeaderName::from_bytes(b"X-Foo"),
+            Some(HeaderName::Other("X-Foo".into()))
+        );
         assert!(HeaderName::from_bytes(b"Bad Name").is_none());
         assert!(HeaderName::Other("x-foo".into()).matches(&HeaderName::Other("X-FOO".into())));
     }

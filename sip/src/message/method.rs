@@ -61,7 +61,11 @@ impl Method {
 
     /// The method for a token; `None` if `token` is not an RFC 3261 token.
     pub fn from_token(token: &[u8]) -> Option<Method> {
-        if token.is_empty() || !token.iter().all(|b| crate::message::header::is_token_char(*b)) {
+        if token.is_empty()
+            || !token
+                .iter()
+                .all(|b| crate::message::header::is_token_char(*b))
+        {
             return None;
         }
         Some(match token {

@@ -3,7 +3,13 @@
 //! Sans-IO: messages are parsed from and printed to `bytes`. Each header keeps its raw value bytes
 //! (unfolded) and is decoded into a typed value only when asked. The parser checks the mandatory
 //! headers and the CSeq/method agreement eagerly (RFC 3261 §8.1.1, §8.2), so nothing malformed
-//! reaches a transaction.
+//! reaches a transaction; a rejected request yields the response to send back
+//! ([`ParseError::error_response`]).
+//!
+//! - [`Message::parse`] / [`Request::parse`] / [`Response::parse`]: one message from a datagram
+//!   or a frame; `to_bytes()` prints it back.
+//! - [`StreamFramer`]: cuts TCP/TLS streams into frames (messages and keep-alives).
+//! - Typed header accessors (`call_id()`, `cseq()`, `top_via()`...) live in [`crate::headers`].
 
 mod error;
 mod framing;
@@ -58,7 +64,12 @@ pub enum Message {
 impl Request {
     /// A request with no headers and an empty body.
     pub fn new(method: Method, uri: crate::uri::Uri) -> Self {
-        Request { method, uri, headers: Headers::default(), body: Bytes::new() }
+        Request {
+            method,
+            uri,
+            headers: Headers::default(),
+            body: Bytes::new(),
+        }
     }
 }
 
@@ -67,12 +78,23 @@ impl Response {
     /// the default reason phrase of `status`, no body. A To tag is not added here.
     pub fn for_request(req: &Request, status: u16) -> Self {
         let mut headers = Headers::default();
-        for name in [HeaderName::Via, HeaderName::From, HeaderName::To, HeaderName::CallId, HeaderName::CSeq] {
+        for name in [
+            HeaderName::Via,
+            HeaderName::From,
+            HeaderName::To,
+            HeaderName::CallId,
+            HeaderName::CSeq,
+        ] {
             for v in req.headers.get_all(&name) {
                 headers.push(name.clone(), v.clone());
             }
         }
-        Response { status, reason: reason_phrase(status).to_owned(), headers, body: Bytes::new() }
+        Response {
+            status,
+            reason: reason_phrase(status).to_owned(),
+            headers,
+            body: Bytes::new(),
+        }
     }
 
     /// Whether the status is 1xx.

@@ -6,7 +6,7 @@ use bytes::Bytes;
 
 use super::error::{ParseError, ParseErrorKind, RawFields};
 use super::{HeaderName, Headers, Message, Method, Request, Response};
-use crate::headers::HeaderError;
+use crate::headers::{CSeq, HeaderError};
 use crate::uri::Uri;
 
 enum StartLine {
@@ -54,14 +54,23 @@ fn check_version(v: &[u8]) -> Option<bool> {
 
 fn parse_start_line(line: &[u8]) -> Result<StartLine, ParseErrorKind> {
     if line.len() >= 4 && line[..4].eq_ignore_ascii_case(b"SIP/") {
-        let sp = line.iter().position(|b| *b == b' ').ok_or(ParseErrorKind::StartLine("no status code"))?;
+        let sp = line
+            .iter()
+            .position(|b| *b == b' ')
+            .ok_or(ParseErrorKind::StartLine("no status code"))?;
         match check_version(&line[..sp]) {
             Some(true) => {}
-            Some(false) => return Err(ParseErrorKind::Version(String::from_utf8_lossy(&line[..sp]).into())),
+            Some(false) => {
+                return Err(ParseErrorKind::Version(
+                    String::from_utf8_lossy(&line[..sp]).into(),
+                ))
+            }
             None => return Err(ParseErrorKind::StartLine("bad SIP version")),
         }
         let rest = &line[sp + 1..];
-        let code = rest.get(..3).ok_or(ParseErrorKind::StartLine("bad status code"))?;
+        let code = rest
+            .get(..3)
+            .ok_or(ParseErrorKind::StartLine("bad status code"))?;
         if !code.iter().all(u8::is_ascii_digit) || !(rest.len() == 3 || rest[3] == b' ') {
             return Err(ParseErrorKind::StartLine("bad status code"));
         }
@@ -73,11 +82,18 @@ fn parse_start_line(line: &[u8]) -> Result<StartLine, ParseErrorKind> {
         if reason.iter().any(|b| *b == b'\r' || *b == b'\n') {
             return Err(ParseErrorKind::StartLine("bad reason phrase"));
         }
-        return Ok(StartLine::Response(status, String::from_utf8_lossy(reason).into_owned()));
+        return Ok(StartLine::Response(
+            status,
+            String::from_utf8_lossy(reason).into_owned(),
+        ));
     }
     let mut parts = line.split(|b| *b == b' ');
-    let (Some(m), Some(u), Some(v), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-        return Err(ParseErrorKind::StartLine("not METHOD SP Request-URI SP SIP-Version"));
+    let (Some(m), Some(u), Some(v), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(ParseErrorKind::StartLine(
+            "not METHOD SP Request-URI SP SIP-Version",
+        ));
     };
     let method = Method::from_token(m).ok_or(ParseErrorKind::StartLine("bad method"))?;
     match check_version(v) {
@@ -85,7 +101,8 @@ fn parse_start_line(line: &[u8]) -> Result<StartLine, ParseErrorKind> {
         Some(false) => return Err(ParseErrorKind::Version(String::from_utf8_lossy(v).into())),
         None => return Err(ParseErrorKind::StartLine("bad SIP version")),
     }
-    let u = std::str::from_utf8(u).map_err(|_| ParseErrorKind::StartLine("Request-URI is not UTF-8"))?;
+    let u = std::str::from_utf8(u)
+        .map_err(|_| ParseErrorKind::StartLine("Request-URI is not UTF-8"))?;
     let uri = Uri::parse(u).map_err(ParseErrorKind::RequestUri)?;
     if matches!(&uri, Uri::Sip(s) if !s.headers.is_empty()) {
         return Err(ParseErrorKind::RequestUriHeaders);
@@ -96,13 +113,17 @@ fn parse_start_line(line: &[u8]) -> Result<StartLine, ParseErrorKind> {
 /// Splits the header section into fields. Returns the fields, the offset of the body, and the
 /// first malformed line, if any (the other lines are still collected so that an error response
 /// can be built).
-fn parse_header_lines(buf: &Bytes, mut pos: usize) -> Result<(Headers, usize, Option<ParseErrorKind>), ParseErrorKind> {
-    let mut headers = Headers::default();
+fn parse_header_lines(
+    buf: &Bytes,
+    mut pos: usize,
+) -> Result<(Headers, usize, Option<ParseErrorKind>), ParseErrorKind> {
+    let mut headers = Headers::with_capacity(16);
     let mut bad = None;
     // (name, value start, value end, folded value)
     let mut cur: Option<(HeaderName, usize, usize, Option<Vec<u8>>)> = None;
     let mut line_no = 1;
-    let flush = |headers: &mut Headers, cur: &mut Option<(HeaderName, usize, usize, Option<Vec<u8>>)>| {
+    let flush = |headers: &mut Headers,
+                 cur: &mut Option<(HeaderName, usize, usize, Option<Vec<u8>>)>| {
         if let Some((name, s, e, folded)) = cur.take() {
             match folded {
                 Some(v) => headers.push(name, v),
@@ -112,7 +133,11 @@ fn parse_header_lines(buf: &Bytes, mut pos: usize) -> Result<(Headers, usize, Op
     };
     loop {
         let nl = memchr::memchr(b'\n', &buf[pos..]).ok_or(ParseErrorKind::Unterminated)?;
-        let line_end = if nl > 0 && buf[pos + nl - 1] == b'\r' { pos + nl - 1 } else { pos + nl };
+        let line_end = if nl > 0 && buf[pos + nl - 1] == b'\r' {
+            pos + nl - 1
+        } else {
+            pos + nl
+        };
         let line = &buf[pos..line_end];
         let next = pos + nl + 1;
         line_no += 1;
@@ -157,10 +182,10 @@ fn parse_header_lines(buf: &Bytes, mut pos: usize) -> Result<(Headers, usize, Op
 }
 
 /// Checks the fields every message needs (RFC 3261 §8.1.1) and returns the Content-Length.
-fn check_headers(h: &Headers) -> Result<Option<usize>, HeaderError> {
+fn check_headers(h: &Headers) -> Result<(Option<usize>, CSeq), HeaderError> {
     let cl = h.content_length()?;
     h.call_id()?;
-    h.cseq()?;
+    let cseq = h.cseq()?;
     h.from()?;
     h.to()?;
     h.vias()?;
@@ -168,7 +193,7 @@ fn check_headers(h: &Headers) -> Result<Option<usize>, HeaderError> {
     if !h.contact_is_wildcard() {
         h.contacts()?;
     }
-    Ok(cl)
+    Ok((cl, cseq))
 }
 
 impl Message {
@@ -186,37 +211,66 @@ impl Message {
         if buf[pos..].iter().all(|b| b.is_ascii_whitespace()) {
             return Err(ParseError::new(ParseErrorKind::Empty, None));
         }
-        let nl = memchr::memchr(b'\n', &buf[pos..]).ok_or(ParseError::new(ParseErrorKind::Unterminated, None))?;
-        let end = if nl > 0 && buf[pos + nl - 1] == b'\r' { pos + nl - 1 } else { pos + nl };
+        let nl = memchr::memchr(b'\n', &buf[pos..])
+            .ok_or(ParseError::new(ParseErrorKind::Unterminated, None))?;
+        let end = if nl > 0 && buf[pos + nl - 1] == b'\r' {
+            pos + nl - 1
+        } else {
+            pos + nl
+        };
         let start = parse_start_line(&buf[pos..end]);
         let looks_like_request = !buf[pos..].starts_with(b"SIP/");
         let ack = buf[pos..].starts_with(b"ACK ");
         let (headers, body_start, bad_line) =
             parse_header_lines(&buf, pos + nl + 1).map_err(|k| ParseError::new(k, None))?;
-        let raw = || if looks_like_request { RawFields::collect(&headers, ack) } else { None };
+        let raw = || {
+            if looks_like_request {
+                RawFields::collect(&headers, ack)
+            } else {
+                None
+            }
+        };
         let start = match (start, bad_line) {
             (Err(k), _) | (Ok(_), Some(k)) => return Err(ParseError::new(k, raw())),
             (Ok(s), None) => s,
         };
-        let cl = check_headers(&headers).map_err(|e| ParseError::new(e.into(), raw()))?;
+        let (cl, cseq) = check_headers(&headers).map_err(|e| ParseError::new(e.into(), raw()))?;
         if let StartLine::Request(method, _) = &start {
-            let cseq = headers.cseq().map_err(|e| ParseError::new(e.into(), raw()))?;
             if cseq.method != *method {
-                let kind = ParseErrorKind::CSeqMismatch { method: method.to_string(), cseq: cseq.method.to_string() };
+                let kind = ParseErrorKind::CSeqMismatch {
+                    method: method.to_string(),
+                    cseq: cseq.method.to_string(),
+                };
                 return Err(ParseError::new(kind, raw()));
             }
         }
         let available = buf.len() - body_start;
         let body = match cl {
             Some(n) if n > available => {
-                return Err(ParseError::new(ParseErrorKind::BodyTooShort { declared: n, available }, raw()))
+                return Err(ParseError::new(
+                    ParseErrorKind::BodyTooShort {
+                        declared: n,
+                        available,
+                    },
+                    raw(),
+                ))
             }
             Some(n) => buf.slice(body_start..body_start + n),
             None => buf.slice(body_start..),
         };
         Ok(match start {
-            StartLine::Request(method, uri) => Message::Request(Request { method, uri, headers, body }),
-            StartLine::Response(status, reason) => Message::Response(Response { status, reason, headers, body }),
+            StartLine::Request(method, uri) => Message::Request(Request {
+                method,
+                uri,
+                headers,
+                body,
+            }),
+            StartLine::Response(status, reason) => Message::Response(Response {
+                status,
+                reason,
+                headers,
+                body,
+            }),
         })
     }
 }
@@ -227,7 +281,10 @@ impl Request {
     pub fn parse(buf: Bytes) -> Result<Request, ParseError> {
         match Message::parse(buf)? {
             Message::Request(r) => Ok(r),
-            Message::Response(_) => Err(ParseError::new(ParseErrorKind::StartLine("expected a request"), None)),
+            Message::Response(_) => Err(ParseError::new(
+                ParseErrorKind::StartLine("expected a request"),
+                None,
+            )),
         }
     }
 }
@@ -237,7 +294,10 @@ impl Response {
     pub fn parse(buf: Bytes) -> Result<Response, ParseError> {
         match Message::parse(buf)? {
             Message::Response(r) => Ok(r),
-            Message::Request(_) => Err(ParseError::new(ParseErrorKind::StartLine("expected a response"), None)),
+            Message::Request(_) => Err(ParseError::new(
+                ParseErrorKind::StartLine("expected a response"),
+                None,
+            )),
         }
     }
 }

@@ -38,7 +38,10 @@ fn kind(s: &[u8]) -> ParseErrorKind {
 fn invite_round_trip() {
     let r = req(INVITE.as_bytes());
     assert_eq!(r.method, Method::Invite);
-    assert_eq!(r.uri.as_sip().unwrap().host, Host::V6("2001:db8::10".parse().unwrap()));
+    assert_eq!(
+        r.uri.as_sip().unwrap().host,
+        Host::V6("2001:db8::10".parse().unwrap())
+    );
     assert_eq!(r.from().unwrap().display.as_deref(), Some("Alice \"A\""));
     assert_eq!(r.top_via().unwrap().port, Some(5060));
     assert_eq!(r.body.as_ref(), b"v=0\n");
@@ -53,7 +56,13 @@ fn compact_forms_folding_and_leading_crlf() {
 i: abc\r\nCSEQ: 2\r\n  OPTIONS\r\nX-Long: first\r\n\t second  \r\n   third\r\nl: 0\r\n\r\n";
     let r = req(m);
     assert_eq!(r.cseq().unwrap().seq, 2);
-    assert_eq!(r.headers.get(&HeaderName::Other("x-long".into())).unwrap().as_ref(), b"first second third");
+    assert_eq!(
+        r.headers
+            .get(&HeaderName::Other("x-long".into()))
+            .unwrap()
+            .as_ref(),
+        b"first second third"
+    );
     let out = String::from_utf8(r.to_bytes().to_vec()).unwrap();
     assert!(out.starts_with("OPTIONS sip:x@y SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: abc\r\nCSeq: 2 OPTIONS\r\n"));
     assert!(out.ends_with("Content-Length: 0\r\n\r\n"));
@@ -71,7 +80,12 @@ fn with(method: &str, cseq: &str, extra: &str, body: &[u8]) -> Vec<u8> {
 #[test]
 fn unknown_method_and_binary_body() {
     let body = [0u8, 0xff, b'\r', b'\n', 0x80, 0];
-    let m = with("NEWMETHOD", "1 NEWMETHOD", &format!("Content-Length: {}\r\n", body.len()), &body);
+    let m = with(
+        "NEWMETHOD",
+        "1 NEWMETHOD",
+        &format!("Content-Length: {}\r\n", body.len()),
+        &body,
+    );
     let r = req(&m);
     assert_eq!(r.method, Method::Extension("NEWMETHOD".into()));
     assert_eq!(r.body.as_ref(), &body);
@@ -83,17 +97,44 @@ fn unknown_method_and_binary_body() {
 #[test]
 fn body_length_rules() {
     // more bytes than Content-Length: the excess is ignored (RFC 3261 §18.3)
-    let r = req(&with("MESSAGE", "1 MESSAGE", "Content-Length: 2\r\n", b"hello"));
+    let r = req(&with(
+        "MESSAGE",
+        "1 MESSAGE",
+        "Content-Length: 2\r\n",
+        b"hello",
+    ));
     assert_eq!(r.body.as_ref(), b"he");
     // no Content-Length on a datagram: to the end
     let r = req(&with("MESSAGE", "1 MESSAGE", "", b"hello"));
     assert_eq!(r.body.as_ref(), b"hello");
     // fewer: error
-    assert_eq!(kind(&with("MESSAGE", "1 MESSAGE", "l: 9\r\n", b"hello")), ParseErrorKind::BodyTooShort { declared: 9, available: 5 });
-    assert!(matches!(kind(&with("MESSAGE", "1 MESSAGE", "l: -1\r\n", b"")), ParseErrorKind::Header(_)));
-    assert_eq!(kind(&with("MESSAGE", "1 MESSAGE", "l: 0\r\nContent-Length: 0\r\n", b"")), ParseErrorKind::Header(HeaderError::Duplicate("Content-Length")));
+    assert_eq!(
+        kind(&with("MESSAGE", "1 MESSAGE", "l: 9\r\n", b"hello")),
+        ParseErrorKind::BodyTooShort {
+            declared: 9,
+            available: 5
+        }
+    );
+    assert!(matches!(
+        kind(&with("MESSAGE", "1 MESSAGE", "l: -1\r\n", b"")),
+        ParseErrorKind::Header(_)
+    ));
+    assert_eq!(
+        kind(&with(
+            "MESSAGE",
+            "1 MESSAGE",
+            "l: 0\r\nContent-Length: 0\r\n",
+            b""
+        )),
+        ParseErrorKind::Header(HeaderError::Duplicate("Content-Length"))
+    );
     // Content-Length replaced when printing
-    let mut r = req(&with("MESSAGE", "1 MESSAGE", "Content-Length: 2\r\n", b"hi"));
+    let mut r = req(&with(
+        "MESSAGE",
+        "1 MESSAGE",
+        "Content-Length: 2\r\n",
+        b"hi",
+    ));
     r.body = Bytes::from_static(b"longer");
     assert!(r.to_bytes().ends_with(b"Content-Length: 6\r\n\r\nlonger"));
 }
@@ -102,18 +143,27 @@ fn body_length_rules() {
 fn eager_checks_and_error_response() {
     let e = parse(&with("INVITE", "1 OPTIONS", "", b"")).unwrap_err();
     assert!(matches!(e.kind(), ParseErrorKind::CSeqMismatch { .. }));
-    assert_eq!((e.status(), e.reason().as_str()), (400, "CSeq Method Mismatch"));
+    assert_eq!(
+        (e.status(), e.reason().as_str()),
+        (400, "CSeq Method Mismatch")
+    );
     let resp = e.error_response().unwrap();
     assert_eq!(resp.status, 400);
     assert_eq!(resp.call_id().unwrap(), "id1");
     assert!(resp.to().unwrap().tag().is_some());
     assert_eq!(resp.top_via().unwrap().branch(), Some("z9hG4bKx"));
     // ACK is never answered
-    assert!(parse(&with("ACK", "1 INVITE", "", b"")).unwrap_err().error_response().is_none());
+    assert!(parse(&with("ACK", "1 INVITE", "", b""))
+        .unwrap_err()
+        .error_response()
+        .is_none());
 
     let m = b"INVITE sip:u@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCSeq: 1 INVITE\r\n\r\n";
     let e = parse(m).unwrap_err();
-    assert_eq!(e.kind(), &ParseErrorKind::Header(HeaderError::Missing("Call-ID")));
+    assert_eq!(
+        e.kind(),
+        &ParseErrorKind::Header(HeaderError::Missing("Call-ID"))
+    );
     assert_eq!(e.reason(), "Missing Call-ID");
     assert!(e.error_response().is_none());
 
@@ -125,9 +175,18 @@ fn eager_checks_and_error_response() {
     assert!(printed.starts_with(b"SIP/2.0 505 Version Not Supported\r\n"));
     assert!(Message::parse(printed).is_ok());
 
-    assert_eq!(kind(&with("OPTIONS", "1 OPTIONS", "Call-ID: other\r\n", b"")), ParseErrorKind::Header(HeaderError::Duplicate("Call-ID")));
-    assert!(matches!(kind(&with("OPTIONS", "1 OPTIONS", "Bad Header: x\r\n", b"")), ParseErrorKind::HeaderLine(_)));
-    assert!(matches!(kind(&with("OPTIONS", "4294967296 OPTIONS", "", b"")), ParseErrorKind::Header(HeaderError::Malformed { header: "CSeq", .. })));
+    assert_eq!(
+        kind(&with("OPTIONS", "1 OPTIONS", "Call-ID: other\r\n", b"")),
+        ParseErrorKind::Header(HeaderError::Duplicate("Call-ID"))
+    );
+    assert!(matches!(
+        kind(&with("OPTIONS", "1 OPTIONS", "Bad Header: x\r\n", b"")),
+        ParseErrorKind::HeaderLine(_)
+    ));
+    assert!(matches!(
+        kind(&with("OPTIONS", "4294967296 OPTIONS", "", b"")),
+        ParseErrorKind::Header(HeaderError::Malformed { header: "CSeq", .. })
+    ));
 }
 
 #[test]
@@ -165,7 +224,17 @@ fn start_lines() {
 
 #[test]
 fn garbage_does_not_panic() {
-    for g in [&b""[..], b"\r\n\r\n", b"x", b"INVITE", b"INVITE sip:a SIP/2.0\r\n", b"\xff\xfe\r\n\r\n", b"SIP/2.0", b"SIP/2.0 200 OK\r\n: x\r\n\r\n", b" \r\n\r\n"] {
+    for g in [
+        &b""[..],
+        b"\r\n\r\n",
+        b"x",
+        b"INVITE",
+        b"INVITE sip:a SIP/2.0\r\n",
+        b"\xff\xfe\r\n\r\n",
+        b"SIP/2.0",
+        b"SIP/2.0 200 OK\r\n: x\r\n\r\n",
+        b" \r\n\r\n",
+    ] {
         assert!(parse(g).is_err());
     }
     let _ = Uri::parse("sip:\u{e9}@h");

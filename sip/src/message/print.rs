@@ -35,7 +35,11 @@ fn put_headers_and_body(out: &mut BytesMut, headers: &Headers, body: &Bytes) {
 }
 
 fn size_hint(headers: &Headers, body: &Bytes) -> usize {
-    64 + body.len() + headers.iter().map(|h| h.name.as_str().len() + h.value.len() + 4).sum::<usize>()
+    64 + body.len()
+        + headers
+            .iter()
+            .map(|h| h.name.as_str().len() + h.value.len() + 4)
+            .sum::<usize>()
 }
 
 impl Request {
@@ -52,7 +56,8 @@ impl Request {
 impl Response {
     /// The wire form: status line, headers as for [`Request::to_bytes`], body.
     pub fn to_bytes(&self) -> Bytes {
-        let mut out = BytesMut::with_capacity(size_hint(&self.headers, &self.body) + self.reason.len());
+        let mut out =
+            BytesMut::with_capacity(size_hint(&self.headers, &self.body) + self.reason.len());
         out.put_slice(format!("SIP/2.0 {} {}\r\n", self.status, self.reason).as_bytes());
         put_headers_and_body(&mut out, &self.headers, &self.body);
         out.freeze()

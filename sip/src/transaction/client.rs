@@ -52,13 +52,24 @@ impl ClientTx {
     }
 
     /// Creates the transaction and queues the request (§17.1.1.2, §17.1.2.2).
-    pub(crate) fn start(key: ClientKey, request: Request, dest: Peer, cfg: &TimerConfig, now: Instant, out: &mut Out) -> Self {
+    pub(crate) fn start(
+        key: ClientKey,
+        request: Request,
+        dest: Peer,
+        cfg: &TimerConfig,
+        now: Instant,
+        out: &mut Out,
+    ) -> Self {
         let invite = key.method() == &crate::message::Method::Invite;
         let mut tx = ClientTx {
             key,
             request,
             dest,
-            state: if invite { ClientState::Calling } else { ClientState::Trying },
+            state: if invite {
+                ClientState::Calling
+            } else {
+                ClientState::Trying
+            },
             retransmit: None,
             interval: cfg.t1,
             timeout: Some(now + cfg.t1x64()),
@@ -83,7 +94,10 @@ impl ClientTx {
 
     /// The earliest pending timer.
     pub(crate) fn deadline(&self) -> Option<Instant> {
-        [self.retransmit, self.timeout, self.linger].into_iter().flatten().min()
+        [self.retransmit, self.timeout, self.linger]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Enters Completed/Accepted (or Terminated right away when the linger time is zero).
@@ -100,10 +114,21 @@ impl ClientTx {
 
     /// A response matched this transaction (§17.1.3). Returns the event for the TU, if the
     /// response is passed up.
-    pub(crate) fn on_response(&mut self, resp: Response, cfg: &TimerConfig, now: Instant, out: &mut Out) -> Option<TxEvent> {
+    pub(crate) fn on_response(
+        &mut self,
+        resp: Response,
+        cfg: &TimerConfig,
+        now: Instant,
+        out: &mut Out,
+    ) -> Option<TxEvent> {
         let reliable = self.dest.kind.is_reliable();
         let key = self.key.clone();
-        let up = |resp| Some(TxEvent::Response { key, response: resp });
+        let up = |resp| {
+            Some(TxEvent::Response {
+                key,
+                response: resp,
+            })
+        };
         if self.is_invite() {
             match (self.state, resp.status) {
                 (ClientState::Calling | ClientState::Proceeding, 100..=199) => {
@@ -121,7 +146,11 @@ impl ClientTx {
                     let ack = wire::ack_for(&self.request, &resp);
                     self.send_ack(&ack, out);
                     self.ack = Some(ack);
-                    let d = if reliable { Duration::ZERO } else { cfg.timer_d };
+                    let d = if reliable {
+                        Duration::ZERO
+                    } else {
+                        cfg.timer_d
+                    };
                     self.linger_for(ClientState::Completed, d, now);
                     up(resp)
                 }
@@ -174,7 +203,9 @@ impl ClientTx {
             self.timeout = None;
             self.retransmit = None;
             self.state = ClientState::Terminated;
-            out.event(TxEvent::Timeout { key: self.key.clone() });
+            out.event(TxEvent::Timeout {
+                key: self.key.clone(),
+            });
             return;
         }
         if self.retransmit.is_some_and(|t| t <= now) {

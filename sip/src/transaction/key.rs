@@ -36,7 +36,10 @@ impl ClientKey {
     pub(crate) fn for_response(headers: &Headers) -> Option<Self> {
         let via = wire::top_via_parsed(headers)?;
         let (_, method) = wire::cseq(headers)?;
-        Some(ClientKey { branch: via.branch()?.to_owned(), method })
+        Some(ClientKey {
+            branch: via.branch()?.to_owned(),
+            method,
+        })
     }
 
     /// The branch of the request.
@@ -68,22 +71,35 @@ impl ServerKey {
         let via = wire::top_via_parsed(headers)?;
         let sent_by = wire::via_sent_by(&via);
         let (seq, _) = wire::cseq(headers)?;
-        let method = if *method == Method::Ack { Method::Invite } else { method.clone() };
+        let method = if *method == Method::Ack {
+            Method::Invite
+        } else {
+            method.clone()
+        };
         let branch = match via.branch() {
             Some(b) if b.starts_with(MAGIC_COOKIE) => b.to_owned(),
             _ => {
                 // RFC 2543 fallback (§17.2.3): Call-ID, From tag, CSeq number and the top Via.
                 let call_id = wire::call_id(headers).unwrap_or("");
-                let from_tag = wire::header_tag(headers, &crate::message::HeaderName::From).unwrap_or_default();
+                let from_tag = wire::header_tag(headers, &crate::message::HeaderName::From)
+                    .unwrap_or_default();
                 format!("2543|{call_id}|{from_tag}|{seq}|{raw_via}")
             }
         };
-        Some(ServerKey { branch, sent_by, method })
+        Some(ServerKey {
+            branch,
+            sent_by,
+            method,
+        })
     }
 
     /// The same transaction identity with another method (the INVITE a CANCEL targets, §9.2).
     pub(crate) fn with_method(&self, method: Method) -> Self {
-        ServerKey { branch: self.branch.clone(), sent_by: self.sent_by.clone(), method }
+        ServerKey {
+            branch: self.branch.clone(),
+            sent_by: self.sent_by.clone(),
+            method,
+        }
     }
 
     /// The branch (or the synthetic RFC 2543 identity).
@@ -132,7 +148,10 @@ mod tests {
         h.push(HeaderName::CSeq, "1 ACK");
         let ack = ServerKey::for_request(&Method::Ack, &h).unwrap();
         let mut h2 = Headers::default();
-        h2.push(HeaderName::Via, "SIP/2.0/UDP HOST.example:5060;branch=z9hG4bK1");
+        h2.push(
+            HeaderName::Via,
+            "SIP/2.0/UDP HOST.example:5060;branch=z9hG4bK1",
+        );
         h2.push(HeaderName::CSeq, "1 INVITE");
         assert_eq!(ack, ServerKey::for_request(&Method::Invite, &h2).unwrap());
     }

@@ -25,6 +25,13 @@
 //! ```
 //!
 //! * `now` must not go backwards between calls.
+//! * Before `handle_request`, the driver records the source in the top Via (`received`/`rport`,
+//!   §18.2.1, RFC 3581) so that the responses built from the request carry it.
+//! * Dialog matching, in-dialog checks and 2xx/ACK handling are the TU's, with
+//!   [`crate::dialog`]: [`Incoming::Request`] and [`Incoming::Ack`] go to
+//!   [`crate::dialog::Dialogs::lookup_request`]; [`TxEvent::Response`] to
+//!   [`crate::dialog::Dialog::new_uac`] / [`crate::dialog::Dialog::handle_response`] (the
+//!   request sent is [`TransactionLayer::client_request`]).
 //! * Responses from a server transaction go to the [`Peer`] the request came from (its source
 //!   address and connection: symmetric response routing, RFC 3581 / RFC 3261 §18.2.2).
 //! * The driver owns the top Via: requests given to [`TransactionLayer::send_request`] must carry

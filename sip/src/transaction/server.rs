@@ -58,13 +58,24 @@ pub(crate) struct ServerTx {
 
 impl ServerTx {
     /// A transaction for a request just received (§17.2.1: INVITE starts in Proceeding).
-    pub(crate) fn new(key: ServerKey, request: Request, peer: Peer, merge_key: Option<MergeKey>, cfg: &TimerConfig, now: Instant) -> Self {
+    pub(crate) fn new(
+        key: ServerKey,
+        request: Request,
+        peer: Peer,
+        merge_key: Option<MergeKey>,
+        cfg: &TimerConfig,
+        now: Instant,
+    ) -> Self {
         let invite = request.method == Method::Invite;
         ServerTx {
             key,
             request,
             peer,
-            state: if invite { ServerState::Proceeding } else { ServerState::Trying },
+            state: if invite {
+                ServerState::Proceeding
+            } else {
+                ServerState::Trying
+            },
             last_response: None,
             merge_key,
             trying_at: invite.then(|| now + cfg.trying_delay),
@@ -86,7 +97,10 @@ impl ServerTx {
 
     /// The earliest pending timer.
     pub(crate) fn deadline(&self) -> Option<Instant> {
-        [self.trying_at, self.retransmit, self.timeout, self.linger].into_iter().flatten().min()
+        [self.trying_at, self.retransmit, self.timeout, self.linger]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     fn send(&self, resp: Response, out: &mut Out) {
@@ -98,7 +112,13 @@ impl ServerTx {
     }
 
     /// The TU (or the layer) sends a response (§17.2.1, §17.2.2).
-    pub(crate) fn respond(&mut self, resp: Response, cfg: &TimerConfig, now: Instant, out: &mut Out) -> Result<(), TxError> {
+    pub(crate) fn respond(
+        &mut self,
+        resp: Response,
+        cfg: &TimerConfig,
+        now: Instant,
+        out: &mut Out,
+    ) -> Result<(), TxError> {
         if !(100..=699).contains(&resp.status) {
             return Err(TxError::InvalidStatus(resp.status));
         }
@@ -183,7 +203,9 @@ impl ServerTx {
             self.timeout = None;
             self.retransmit = None;
             self.state = ServerState::Terminated;
-            out.event(TxEvent::AckTimeout { key: self.key.clone() });
+            out.event(TxEvent::AckTimeout {
+                key: self.key.clone(),
+            });
             return;
         }
         if self.retransmit.is_some_and(|t| t <= now) {

@@ -42,7 +42,13 @@ fn first_list_element_end(v: &str) -> usize {
 /// The sent-by (`host:port`) of a Via, lower-cased, with the default port made explicit so
 /// that `a.example` and `a.example:5060` compare equal (§17.2.3 compares sent-by values).
 pub(crate) fn via_sent_by(via: &Via) -> String {
-    let port = via.port.unwrap_or(if via.transport.eq_ignore_ascii_case("TLS") { 5061 } else { 5060 });
+    let port = via
+        .port
+        .unwrap_or(if via.transport.eq_ignore_ascii_case("TLS") {
+            5061
+        } else {
+            5060
+        });
     format!("{}:{port}", via.host).to_ascii_lowercase()
 }
 
@@ -58,7 +64,11 @@ pub(crate) fn call_id(headers: &Headers) -> Option<&str> {
 
 /// The `tag` parameter of a From or To value.
 pub(crate) fn tag_of(value: &str) -> Option<String> {
-    NameAddr::parse(value).ok()?.tag().filter(|t| !t.is_empty()).map(str::to_owned)
+    NameAddr::parse(value)
+        .ok()?
+        .tag()
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
 }
 
 /// The tag of the first `name` header (From or To).
@@ -68,7 +78,9 @@ pub(crate) fn header_tag(headers: &Headers, name: &HeaderName) -> Option<String>
 
 /// Gives the To header of `resp` a tag if it has none (§8.2.6.2).
 pub(crate) fn ensure_to_tag(resp: &mut Response, tag: &str) {
-    let Some(to) = resp.headers.get_str(&HeaderName::To) else { return };
+    let Some(to) = resp.headers.get_str(&HeaderName::To) else {
+        return;
+    };
     if tag_of(to).is_none() {
         let v = format!("{to};tag={tag}");
         resp.headers.set(HeaderName::To, v);
@@ -76,7 +88,10 @@ pub(crate) fn ensure_to_tag(resp: &mut Response, tag: &str) {
 }
 
 /// Adds `;branch=...` to the top Via of `headers` if it has none. `None` if there is no Via.
-pub(crate) fn ensure_branch(headers: &mut Headers, branch: impl FnOnce() -> String) -> Option<String> {
+pub(crate) fn ensure_branch(
+    headers: &mut Headers,
+    branch: impl FnOnce() -> String,
+) -> Option<String> {
     let via = top_via_parsed(headers)?;
     if let Some(b) = via.branch().filter(|b| !b.is_empty()) {
         return Some(b.to_owned());
@@ -126,7 +141,12 @@ pub(crate) fn cancel_for(invite: &Request) -> Request {
     if let Some(via) = top_via(&invite.headers) {
         c.headers.push(HeaderName::Via, via.to_owned());
     }
-    for name in [HeaderName::MaxForwards, HeaderName::From, HeaderName::To, HeaderName::CallId] {
+    for name in [
+        HeaderName::MaxForwards,
+        HeaderName::From,
+        HeaderName::To,
+        HeaderName::CallId,
+    ] {
         if let Some(v) = invite.headers.get(&name) {
             c.headers.push(name, v.clone());
         }
@@ -147,18 +167,33 @@ mod tests {
     #[test]
     fn via_facts() {
         let mut h = Headers::default();
-        h.push(HeaderName::Via, "SIP/2.0/UDP A.example ;branch=z9hG4bKx;rport, SIP/2.0/TCP b:1");
-        assert_eq!(top_via(&h), Some("SIP/2.0/UDP A.example ;branch=z9hG4bKx;rport"));
+        h.push(
+            HeaderName::Via,
+            "SIP/2.0/UDP A.example ;branch=z9hG4bKx;rport, SIP/2.0/TCP b:1",
+        );
+        assert_eq!(
+            top_via(&h),
+            Some("SIP/2.0/UDP A.example ;branch=z9hG4bKx;rport")
+        );
         let v = top_via_parsed(&h).unwrap();
         assert_eq!(v.branch(), Some("z9hG4bKx"));
         assert_eq!(via_sent_by(&v), "a.example:5060");
-        assert_eq!(via_sent_by(&Via::parse("SIP/2.0/TLS [::1]").unwrap()), "[::1]:5061");
-        assert_eq!(via_sent_by(&Via::parse("SIP/2.0/UDP [::1]:7").unwrap()), "[::1]:7");
+        assert_eq!(
+            via_sent_by(&Via::parse("SIP/2.0/TLS [::1]").unwrap()),
+            "[::1]:5061"
+        );
+        assert_eq!(
+            via_sent_by(&Via::parse("SIP/2.0/UDP [::1]:7").unwrap()),
+            "[::1]:7"
+        );
     }
 
     #[test]
     fn tags() {
-        assert_eq!(tag_of("\"A;tag=no\" <sip:a@b;tag=no>;tag=yes").as_deref(), Some("yes"));
+        assert_eq!(
+            tag_of("\"A;tag=no\" <sip:a@b;tag=no>;tag=yes").as_deref(),
+            Some("yes")
+        );
         assert_eq!(tag_of("sip:a@b;tag=t1").as_deref(), Some("t1"));
         assert_eq!(tag_of("<sip:a@b>"), None);
         assert_eq!(tag_of("<sip:a@b>;tag="), None);
@@ -167,14 +202,20 @@ mod tests {
     #[test]
     fn branch_added_to_top_via_only() {
         let mut h = Headers::default();
-        h.push(HeaderName::Via, "SIP/2.0/UDP a:1;rport, SIP/2.0/UDP b:2;branch=z9hG4bKold");
+        h.push(
+            HeaderName::Via,
+            "SIP/2.0/UDP a:1;rport, SIP/2.0/UDP b:2;branch=z9hG4bKold",
+        );
         let b = ensure_branch(&mut h, || "z9hG4bKnew".into()).unwrap();
         assert_eq!(b, "z9hG4bKnew");
         assert_eq!(
             h.get_str(&HeaderName::Via),
             Some("SIP/2.0/UDP a:1;rport;branch=z9hG4bKnew, SIP/2.0/UDP b:2;branch=z9hG4bKold")
         );
-        assert_eq!(ensure_branch(&mut h, || unreachable!()).unwrap(), "z9hG4bKnew");
+        assert_eq!(
+            ensure_branch(&mut h, || unreachable!()).unwrap(),
+            "z9hG4bKnew"
+        );
         assert_eq!(ensure_branch(&mut Headers::default(), String::new), None);
     }
 }

@@ -61,8 +61,16 @@ pub(crate) fn decode(s: &str, allowed: fn(u8) -> bool) -> Result<String, DecodeE
     while i < b.len() {
         let c = b[i];
         if c == b'%' {
-            let hi = b.get(i + 1).copied().and_then(hex).ok_or(DecodeError::BadEscape)?;
-            let lo = b.get(i + 2).copied().and_then(hex).ok_or(DecodeError::BadEscape)?;
+            let hi = b
+                .get(i + 1)
+                .copied()
+                .and_then(hex)
+                .ok_or(DecodeError::BadEscape)?;
+            let lo = b
+                .get(i + 2)
+                .copied()
+                .and_then(hex)
+                .ok_or(DecodeError::BadEscape)?;
             out.push(hi << 4 | lo);
             i += 3;
         } else if allowed(c) {
@@ -97,7 +105,10 @@ mod tests {
     #[test]
     fn decodes_and_rejects() {
         assert_eq!(decode("%75se%72", is_user_char).unwrap(), "user");
-        assert_eq!(decode("null-%00-null", is_user_char).unwrap(), "null-\0-null");
+        assert_eq!(
+            decode("null-%00-null", is_user_char).unwrap(),
+            "null-\0-null"
+        );
         assert_eq!(decode("a%2", is_user_char), Err(DecodeError::BadEscape));
         assert_eq!(decode("a%zz", is_user_char), Err(DecodeError::BadEscape));
         assert_eq!(decode("a b", is_user_char), Err(DecodeError::BadChar(b' ')));

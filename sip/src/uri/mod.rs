@@ -145,7 +145,9 @@ impl Uri {
         let sb = scheme.as_bytes();
         if sb.is_empty()
             || !sb[0].is_ascii_alphabetic()
-            || !sb.iter().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(b))
+            || !sb
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(b))
         {
             return Err(UriError::BadScheme);
         }
@@ -159,10 +161,19 @@ impl Uri {
             if rest.is_empty() {
                 return Err(UriError::Empty);
             }
-            if let Some(b) = rest.bytes().find(|b| !b.is_ascii_graphic() || b"<>\"{}|\\^`".contains(b)) {
-                return Err(UriError::BadChar { component: "absolute URI", byte: b });
+            if let Some(b) = rest
+                .bytes()
+                .find(|b| !b.is_ascii_graphic() || b"<>\"{}|\\^`".contains(b))
+            {
+                return Err(UriError::BadChar {
+                    component: "absolute URI",
+                    byte: b,
+                });
             }
-            Ok(Uri::Absolute(AbsoluteUri { scheme: scheme.to_ascii_lowercase(), rest: rest.to_owned() }))
+            Ok(Uri::Absolute(AbsoluteUri {
+                scheme: scheme.to_ascii_lowercase(),
+                rest: rest.to_owned(),
+            }))
         }
     }
 
@@ -215,7 +226,11 @@ impl Host {
             let inner = inner.strip_suffix(']').ok_or(UriError::BadHost)?;
             return inner.parse().map(Host::V6).map_err(|_| UriError::BadHost);
         }
-        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b)) {
+        if s.is_empty()
+            || !s
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b))
+        {
             return Err(UriError::BadHost);
         }
         if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {

@@ -3,7 +3,9 @@
 
 use std::fmt;
 
-use super::escape::{decode, encode, is_header_char, is_param_char, is_password_char, is_user_char};
+use super::escape::{
+    decode, encode, is_header_char, is_param_char, is_password_char, is_user_char,
+};
 use super::{Host, SipUri, UriError};
 use crate::headers::Params;
 
@@ -43,11 +45,17 @@ impl SipUri {
                     None => (ui, None),
                 };
                 if u.is_empty() {
-                    return Err(UriError::BadChar { component: "user", byte: b'@' });
+                    return Err(UriError::BadChar {
+                        component: "user",
+                        byte: b'@',
+                    });
                 }
                 let user = decode(u, is_user_char).map_err(|e| UriError::from_decode("user", e))?;
                 let password = match p {
-                    Some(p) => Some(decode(p, is_password_char).map_err(|e| UriError::from_decode("password", e))?),
+                    Some(p) => Some(
+                        decode(p, is_password_char)
+                            .map_err(|e| UriError::from_decode("password", e))?,
+                    ),
                     None => None,
                 };
                 (Some(user), password)
@@ -75,7 +83,9 @@ impl SipUri {
                 }
                 let n = decode(n, is_param_char).map_err(|e| UriError::from_decode("param", e))?;
                 let v = match v {
-                    Some(v) => Some(decode(v, is_param_char).map_err(|e| UriError::from_decode("param", e))?),
+                    Some(v) => Some(
+                        decode(v, is_param_char).map_err(|e| UriError::from_decode("param", e))?,
+                    ),
                     None => None,
                 };
                 params.0.push((n, v));
@@ -88,12 +98,22 @@ impl SipUri {
                 if n.is_empty() {
                     return Err(UriError::EmptyName);
                 }
-                let n = decode(n, is_header_char).map_err(|e| UriError::from_decode("header", e))?;
-                let v = decode(v, is_header_char).map_err(|e| UriError::from_decode("header", e))?;
+                let n =
+                    decode(n, is_header_char).map_err(|e| UriError::from_decode("header", e))?;
+                let v =
+                    decode(v, is_header_char).map_err(|e| UriError::from_decode("header", e))?;
                 headers.push((n, v));
             }
         }
-        Ok(SipUri { secure, user, password, host, port, params, headers })
+        Ok(SipUri {
+            secure,
+            user,
+            password,
+            host,
+            port,
+            params,
+            headers,
+        })
     }
 
     /// Whether two SIP URIs are equivalent per RFC 3261 §19.1.4: same scheme; user and password
@@ -130,7 +150,9 @@ impl SipUri {
         }
         let covers = |a: &SipUri, b: &SipUri| {
             a.headers.iter().all(|(n, v)| {
-                b.headers.iter().any(|(on, ov)| on.eq_ignore_ascii_case(n) && ov.eq_ignore_ascii_case(v))
+                b.headers
+                    .iter()
+                    .any(|(on, ov)| on.eq_ignore_ascii_case(n) && ov.eq_ignore_ascii_case(v))
             })
         };
         covers(self, other) && covers(other, self)
@@ -233,7 +255,13 @@ mod tests {
         assert_eq!(u.port, Some(5061));
         assert_eq!(u.transport(), Some("tcp"));
         assert!(u.is_loose_route());
-        assert_eq!(u.headers, vec![("subject".into(), "hi there".into()), ("priority".into(), "urgent".into())]);
+        assert_eq!(
+            u.headers,
+            vec![
+                ("subject".into(), "hi there".into()),
+                ("priority".into(), "urgent".into())
+            ]
+        );
         assert_eq!(
             u.to_string(),
             "sips:alice:secret@Example.COM:5061;transport=tcp;lr;maddr=10.0.0.1?subject=hi%20there&priority=urgent"
@@ -271,7 +299,10 @@ mod tests {
         assert_eq!(u.user.as_deref(), Some("caller"));
         assert!(u.is_loose_route());
         assert_eq!(u.params.get("name"), Some(Some("value%41")));
-        assert_eq!(u.to_string(), "sip:caller@host5.example.net;lr;name=value%2541");
+        assert_eq!(
+            u.to_string(),
+            "sip:caller@host5.example.net;lr;name=value%2541"
+        );
         // RFC 4475 §3.1.1.4: escaped NUL
         let u = sip("sip:null-%00-null@example.com");
         assert_eq!(u.user.as_deref(), Some("null-\0-null"));
@@ -281,15 +312,27 @@ mod tests {
         assert_eq!(u.user.as_deref(), Some("user;par=u@example.net"));
         assert!(u.params.0.is_empty());
         assert_eq!(Uri::parse("sip:a%4@x"), Err(UriError::BadEscape("user")));
-        assert_eq!(Uri::parse("sip:a b@x"), Err(UriError::BadChar { component: "user", byte: b' ' }));
+        assert_eq!(
+            Uri::parse("sip:a b@x"),
+            Err(UriError::BadChar {
+                component: "user",
+                byte: b' '
+            })
+        );
     }
 
     #[test]
     fn wide_user_and_password() {
         // RFC 4475 §3.1.1.2 style user and password
         let u = sip("sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com");
-        assert_eq!(u.user.as_deref(), Some("1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*"));
-        assert_eq!(u.password.as_deref(), Some("&it+has=1,weird!*pas$wo~d_too.(doesn't-it)"));
+        assert_eq!(
+            u.user.as_deref(),
+            Some("1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*")
+        );
+        assert_eq!(
+            u.password.as_deref(),
+            Some("&it+has=1,weird!*pas$wo~d_too.(doesn't-it)")
+        );
         assert_eq!(Uri::parse(&u.to_string()).unwrap(), Uri::Sip(u));
     }
 
@@ -297,20 +340,44 @@ mod tests {
     fn comparison_rules() {
         // RFC 3261 §19.1.4 examples
         let eq = |a: &str, b: &str| sip(a).equivalent(&sip(b));
-        assert!(eq("sip:%61lice@atlanta.com;transport=TCP", "sip:alice@AtLanTa.CoM;Transport=tcp"));
-        assert!(eq("sip:carol@chicago.com", "sip:carol@chicago.com;newparam=5"));
-        assert!(eq("sip:carol@chicago.com;security=on", "sip:carol@chicago.com;newparam=5"));
+        assert!(eq(
+            "sip:%61lice@atlanta.com;transport=TCP",
+            "sip:alice@AtLanTa.CoM;Transport=tcp"
+        ));
+        assert!(eq(
+            "sip:carol@chicago.com",
+            "sip:carol@chicago.com;newparam=5"
+        ));
+        assert!(eq(
+            "sip:carol@chicago.com;security=on",
+            "sip:carol@chicago.com;newparam=5"
+        ));
         assert!(eq(
             "sip:biloxi.com;transport=tcp;method=REGISTER?to=sip:bob%40biloxi.com",
             "sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40biloxi.com"
         ));
-        assert!(eq("sip:alice@atlanta.com?subject=project%20x&priority=urgent", "sip:alice@atlanta.com?priority=urgent&subject=project%20x"));
-        assert!(!eq("SIP:ALICE@AtLanTa.CoM;Transport=udp", "sip:alice@AtLanTa.CoM;Transport=UDP"));
+        assert!(eq(
+            "sip:alice@atlanta.com?subject=project%20x&priority=urgent",
+            "sip:alice@atlanta.com?priority=urgent&subject=project%20x"
+        ));
+        assert!(!eq(
+            "SIP:ALICE@AtLanTa.CoM;Transport=udp",
+            "sip:alice@AtLanTa.CoM;Transport=UDP"
+        ));
         assert!(!eq("sip:bob@biloxi.com", "sip:bob@biloxi.com:5060"));
-        assert!(!eq("sip:bob@biloxi.com", "sip:bob@biloxi.com;transport=udp"));
+        assert!(!eq(
+            "sip:bob@biloxi.com",
+            "sip:bob@biloxi.com;transport=udp"
+        ));
         assert!(!eq("sip:bob@biloxi.com", "sips:bob@biloxi.com"));
-        assert!(!eq("sip:carol@chicago.com;security=on", "sip:carol@chicago.com;security=off"));
-        assert!(!eq("sip:carol@chicago.com", "sip:carol@chicago.com?Subject=next%20meeting"));
+        assert!(!eq(
+            "sip:carol@chicago.com;security=on",
+            "sip:carol@chicago.com;security=off"
+        ));
+        assert!(!eq(
+            "sip:carol@chicago.com",
+            "sip:carol@chicago.com?Subject=next%20meeting"
+        ));
         assert!(!eq("sip:bob@phone21.boxesbybob.com", "sip:bob@192.0.2.4"));
     }
 
@@ -320,7 +387,13 @@ mod tests {
         assert_eq!(Uri::parse("sip:"), Err(UriError::Empty));
         assert_eq!(Uri::parse("nocolon"), Err(UriError::BadScheme));
         assert_eq!(Uri::parse("1x:foo"), Err(UriError::BadScheme));
-        assert_eq!(Uri::parse("sip:@host"), Err(UriError::BadChar { component: "user", byte: b'@' }));
+        assert_eq!(
+            Uri::parse("sip:@host"),
+            Err(UriError::BadChar {
+                component: "user",
+                byte: b'@'
+            })
+        );
         assert_eq!(Uri::parse("sip:host;;lr"), Err(UriError::EmptyName));
         assert_eq!(Uri::parse("sip:ho st"), Err(UriError::BadHost));
         assert_eq!(Uri::parse("<sip:host>"), Err(UriError::BadScheme));

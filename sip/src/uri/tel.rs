@@ -19,7 +19,10 @@ impl TelUri {
     /// The number's digits without visual separators (`+12015550123`), for comparison
     /// (RFC 3966 §4).
     pub fn digits(&self) -> String {
-        self.number.chars().filter(|c| !is_visual_separator(*c as u8) || !c.is_ascii()).collect()
+        self.number
+            .chars()
+            .filter(|c| !is_visual_separator(*c as u8) || !c.is_ascii())
+            .collect()
     }
 
     /// Parses everything after `tel:`. Parameter names and values are kept as sent.
@@ -31,11 +34,17 @@ impl TelUri {
         let global = number.starts_with('+');
         let digits = if global { &number[1..] } else { number };
         let ok = if global {
-            digits.bytes().all(|b| b.is_ascii_digit() || is_visual_separator(b))
+            digits
+                .bytes()
+                .all(|b| b.is_ascii_digit() || is_visual_separator(b))
                 && digits.bytes().any(|b| b.is_ascii_digit())
         } else {
-            digits.bytes().all(|b| b.is_ascii_hexdigit() || b == b'*' || b == b'#' || is_visual_separator(b))
-                && digits.bytes().any(|b| b.is_ascii_hexdigit() || b == b'*' || b == b'#')
+            digits
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b'*' || b == b'#' || is_visual_separator(b))
+                && digits
+                    .bytes()
+                    .any(|b| b.is_ascii_hexdigit() || b == b'*' || b == b'#')
         };
         if !ok {
             return Err(UriError::BadTelNumber);
@@ -60,7 +69,10 @@ impl TelUri {
         if !global && !params.contains("phone-context") {
             return Err(UriError::MissingPhoneContext);
         }
-        Ok(TelUri { number: number.to_owned(), params })
+        Ok(TelUri {
+            number: number.to_owned(),
+            params,
+        })
     }
 }
 
@@ -76,15 +88,21 @@ mod tests {
 
     #[test]
     fn global_and_local() {
-        let Uri::Tel(t) = Uri::parse("tel:+1-201-555-0123;phone-context=example.com").unwrap() else {
+        let Uri::Tel(t) = Uri::parse("tel:+1-201-555-0123;phone-context=example.com").unwrap()
+        else {
             panic!("not tel")
         };
         assert!(t.is_global());
         assert_eq!(t.number, "+1-201-555-0123");
         assert_eq!(t.digits(), "+12015550123");
         assert_eq!(t.params.get("phone-context"), Some(Some("example.com")));
-        assert_eq!(t.to_string(), "tel:+1-201-555-0123;phone-context=example.com");
-        let Uri::Tel(t) = Uri::parse("TEL:7042;phone-context=+1-212;ext=22").unwrap() else { panic!("not tel") };
+        assert_eq!(
+            t.to_string(),
+            "tel:+1-201-555-0123;phone-context=example.com"
+        );
+        let Uri::Tel(t) = Uri::parse("TEL:7042;phone-context=+1-212;ext=22").unwrap() else {
+            panic!("not tel")
+        };
         assert!(!t.is_global());
         assert_eq!(t.to_string(), "tel:7042;phone-context=+1-212;ext=22");
         assert_eq!(Uri::parse("tel:7042"), Err(UriError::MissingPhoneContext));
@@ -97,7 +115,13 @@ mod tests {
         let u = Uri::parse("URN:service:sos").unwrap();
         assert_eq!(u.scheme(), "urn");
         assert_eq!(u.to_string(), "urn:service:sos");
-        assert!(matches!(Uri::parse("http:a b"), Err(UriError::BadChar { .. })));
-        assert_eq!("mailto:x@y".parse::<Uri>().unwrap().to_string(), "mailto:x@y");
+        assert!(matches!(
+            Uri::parse("http:a b"),
+            Err(UriError::BadChar { .. })
+        ));
+        assert_eq!(
+            "mailto:x@y".parse::<Uri>().unwrap().to_string(),
+            "mailto:x@y"
+        );
     }
 }

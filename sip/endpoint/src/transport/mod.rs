@@ -31,11 +31,11 @@ pub enum Inbound {
         /// Where it came from.
         peer: Peer,
     },
-    /// A stream sent a message larger than the configured maximum; the connection is closed after
-    /// the core had the chance to answer 413 on it. `head` is what was read of the message.
+    /// A stream sent a message larger than the configured maximum; the connection closes once
+    /// the core has queued the 413 answer on it.
     TooLarge {
-        /// The start of the oversized message.
-        head: Bytes,
+        /// The 413 to send, when the fields read identify a request (RFC 3261 §21.4.11).
+        response: Option<sylk_sip::message::Response>,
         /// Where it came from.
         peer: Peer,
         /// Dropped by the core once its answer is queued on the connection, which then closes.

@@ -161,12 +161,12 @@ async fn read_loop<R: AsyncRead + Unpin>(
                     let _ = tx.send(Bytes::from_static(b"\r\n")).await;
                 }
                 Err(FramingError::TooLarge { .. }) => {
-                    let head = Bytes::copy_from_slice(framer.pending());
+                    let response = framer.too_large_response();
                     let (answered, done) = tokio::sync::oneshot::channel();
                     if shared
                         .inbound
                         .send(Inbound::TooLarge {
-                            head,
+                            response,
                             peer,
                             answered,
                         })
