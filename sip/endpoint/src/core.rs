@@ -480,6 +480,8 @@ impl Core {
                 let mut resp = self.response(&req, 200);
                 resp.headers.push(HeaderName::Allow, ALLOW);
                 resp.headers.push(HeaderName::Accept, ACCEPT);
+                // No option tags yet; the empty list is valid (RFC 3261 §20.37).
+                resp.headers.push(HeaderName::Supported, "");
                 let _ = self.layer.respond(&key, resp, now);
             }
             Method::Invite | Method::Message | Method::Subscribe | Method::Refer => {
