@@ -8,46 +8,8 @@ use std::net::UdpSocket;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::raw::{header, invite, recv_until};
 use common::{status_of, ServerOptions, SylkServer, LOOPBACK};
-
-fn invite(local: std::net::SocketAddr, server: std::net::SocketAddr, call_id: &str) -> String {
-    let sdp = "v=0\r\no=alice 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
-    format!(
-        "INVITE sip:echo@{server} SIP/2.0\r\n\
-         Via: SIP/2.0/UDP {local};branch=z9hG4bK-{call_id};rport\r\n\
-         Max-Forwards: 70\r\n\
-         From: <sip:alice@{local}>;tag=a-{call_id}\r\n\
-         To: <sip:echo@{server}>\r\n\
-         Call-ID: {call_id}\r\n\
-         CSeq: 1 INVITE\r\n\
-         Contact: <sip:alice@{local}>\r\n\
-         Content-Type: application/sdp\r\n\
-         Content-Length: {}\r\n\r\n{sdp}",
-        sdp.len()
-    )
-}
-
-/// Reads SIP messages from `sock` until one satisfies `want` or `timeout` passes.
-fn recv_until(sock: &UdpSocket, timeout: Duration, want: impl Fn(&str) -> bool) -> Option<String> {
-    let deadline = Instant::now() + timeout;
-    let mut buf = vec![0u8; 65535];
-    while Instant::now() < deadline {
-        if let Ok((n, _)) = sock.recv_from(&mut buf) {
-            let msg = String::from_utf8_lossy(&buf[..n]).into_owned();
-            if want(&msg) {
-                return Some(msg);
-            }
-        }
-    }
-    None
-}
-
-fn header<'a>(msg: &'a str, name: &str) -> Option<&'a str> {
-    msg.lines().find_map(|l| {
-        let (n, v) = l.split_once(':')?;
-        n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
-    })
-}
 
 #[test]
 fn sigterm_answers_a_ringing_invite_503_and_exits_zero() {

@@ -12,6 +12,8 @@
 //! it, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod raw;
+
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::fs;

@@ -120,17 +120,12 @@ impl ServerTxRef {
         events: mpsc::UnboundedSender<SessionEvent>,
     ) -> DialogKey {
         self.finished.store(true, Ordering::Relaxed);
-        let remote_tag = request
-            .from()
-            .ok()
-            .and_then(|f| f.tag().map(str::to_owned))
-            .unwrap_or_default();
-        let call_id = request.call_id().map(str::to_owned).unwrap_or_default();
-        let id = DialogId {
-            call_id,
+        // The response carries our To tag (see `decorate`), so it names the dialog.
+        let id = uas_dialog_id(&response.headers).unwrap_or_else(|| DialogId {
+            call_id: request.call_id().unwrap_or_default().to_owned(),
             local_tag: self.to_tag.clone(),
-            remote_tag,
-        };
+            remote_tag: String::new(),
+        });
         let _ = self.commands.send(Command::Accept {
             key: self.key.clone(),
             response,
@@ -157,7 +152,7 @@ fn add_to_tag(resp: &mut Response, tag: &str) {
     };
     match sylk_sip::headers::NameAddr::parse(to) {
         Ok(mut na) if na.tag().is_none() => {
-            na.params.set("tag", Some(tag.to_owned()));
+            na.set_tag(tag);
             resp.headers.set(HeaderName::To, na.to_string());
         }
         _ => {}
@@ -225,14 +220,13 @@ impl EndpointHandle {
     }
 }
 
-/// A dialog the core keeps: the RFC 3261 state, the application's event channel, the flow the
-/// dialog's requests go over, and the 2xx retransmitter until the ACK comes.
+/// A dialog the core keeps: the RFC 3261 state, the application's event channel, and the flow
+/// the dialog's requests go over.
 #[derive(Debug)]
 struct DialogEntry {
     dialog: Dialog,
     events: mpsc::UnboundedSender<SessionEvent>,
     peer: Peer,
-    guard: Option<UasInviteGuard>,
 }
 
 /// A request handed to an application and not answered yet (answered 503 at shutdown).
@@ -265,6 +259,8 @@ pub(crate) struct Core {
     router: Router,
     commands_tx: mpsc::UnboundedSender<Command>,
     dialogs: HashMap<DialogKey, DialogEntry>,
+    /// 2xx retransmitters of answered INVITEs waiting for their ACK (RFC 3261 §13.3.1.4).
+    guards: HashMap<DialogKey, UasInviteGuard>,
     pending: HashMap<ServerKey, Pending>,
     clients: HashMap<ClientKey, oneshot::Sender<Response>>,
     trace: WireTrace,
@@ -324,6 +320,7 @@ pub fn start(
         router: settings.router,
         commands_tx,
         dialogs: HashMap::new(),
+        guards: HashMap::new(),
         pending: HashMap::new(),
         clients: HashMap::new(),
         trace,
@@ -366,9 +363,9 @@ impl Core {
 
     fn next_timeout(&self) -> Option<Instant> {
         let guards = self
-            .dialogs
+            .guards
             .values()
-            .filter_map(|d| d.guard.as_ref().and_then(|g| g.poll_timeout()));
+            .filter_map(UasInviteGuard::poll_timeout);
         self.layer.poll_timeout().into_iter().chain(guards).min()
     }
 
@@ -468,9 +465,8 @@ impl Core {
         if let Some(status) = self.precheck(&req) {
             return self.reply(&key, &req, status.0, Some(status.1), now);
         }
-        let to_tag = req.to().ok().and_then(|t| t.tag().map(str::to_owned));
-        if let Some(local_tag) = to_tag {
-            return self.in_dialog(key, req, peer, local_tag, now);
+        if let Some(id) = uas_dialog_id(&req.headers) {
+            return self.in_dialog(key, req, peer, id, now);
         }
         if !self.router.is_trusted(peer.addr.ip()) {
             return self.reply(&key, &req, 403, Some("Untrusted Peer"), now);
@@ -544,25 +540,7 @@ impl Core {
         None
     }
 
-    fn in_dialog(
-        &mut self,
-        key: ServerKey,
-        req: Request,
-        peer: Peer,
-        local_tag: String,
-        now: Instant,
-    ) {
-        let remote_tag = req
-            .from()
-            .ok()
-            .and_then(|f| f.tag().map(str::to_owned))
-            .unwrap_or_default();
-        let call_id = req.call_id().map(str::to_owned).unwrap_or_default();
-        let id = DialogId {
-            call_id,
-            local_tag,
-            remote_tag,
-        };
+    fn in_dialog(&mut self, key: ServerKey, req: Request, peer: Peer, id: DialogId, now: Instant) {
         let contact: Arc<str> = self.contact_uri(peer.kind, is_sips(&req.uri)).into();
         let Some(entry) = self.dialogs.get_mut(&id) else {
             return self.reply(&key, &req, 481, None, now);
@@ -575,6 +553,7 @@ impl Core {
         entry.peer = peer;
         match req.method {
             Method::Bye => {
+                self.guards.remove(&id);
                 let entry = self.dialogs.remove(&id).expect("looked up above");
                 let _ = entry.events.send(SessionEvent::Ended {
                     reason: "remote party hung up".into(),
@@ -613,28 +592,13 @@ impl Core {
     }
 
     fn on_ack(&mut self, ack: &Request) {
-        let local_tag = ack
-            .to()
-            .ok()
-            .and_then(|t| t.tag().map(str::to_owned))
-            .unwrap_or_default();
-        let remote_tag = ack
-            .from()
-            .ok()
-            .and_then(|f| f.tag().map(str::to_owned))
-            .unwrap_or_default();
-        let call_id = ack.call_id().map(str::to_owned).unwrap_or_default();
-        let id = DialogId {
-            call_id,
-            local_tag,
-            remote_tag,
+        let Some(id) = uas_dialog_id(&ack.headers) else {
+            return;
         };
-        if let Some(entry) = self.dialogs.get_mut(&id) {
-            if let Some(guard) = entry.guard.as_mut() {
-                guard.handle_ack(ack);
-                if guard.is_done() {
-                    entry.guard = None;
-                }
+        if let Some(guard) = self.guards.get_mut(&id) {
+            guard.handle_ack(ack);
+            if guard.is_done() {
+                self.guards.remove(&id);
             }
         }
     }
@@ -645,13 +609,23 @@ impl Core {
                 if response.status >= 200 {
                     self.pending.remove(&key);
                 }
-                if let Ok(Some(id)) = DialogId::for_response(&response) {
-                    if let Some(entry) = self.dialogs.get_mut(&id) {
+                let in_dialog =
+                    uas_dialog_id(&response.headers).filter(|id| self.dialogs.contains_key(id));
+                if let Some(id) = &in_dialog {
+                    if let Some(entry) = self.dialogs.get_mut(id) {
                         entry.dialog.handle_response_sent(&response);
                     }
                 }
+                let reinvite_ok = (200..300).contains(&response.status)
+                    && response.cseq().is_ok_and(|c| c.method == Method::Invite);
+                let retransmit = reinvite_ok.then(|| response.clone());
                 if let Err(e) = self.layer.respond(&key, response, now) {
                     tracing::debug!(error = %e, "response not sent (transaction gone)");
+                } else if let (Some(id), Some(resp)) = (in_dialog, retransmit) {
+                    // A 2xx to a re-INVITE is retransmitted until its ACK too (§13.3.1.4).
+                    let peer = self.dialogs[&id].peer;
+                    self.guards
+                        .insert(id, UasInviteGuard::new(resp, peer, &self.timers, now));
                 }
             }
             Command::Accept {
@@ -680,13 +654,13 @@ impl Core {
                         dialog.handle_response_sent(&response);
                         let guard = UasInviteGuard::new(response, peer, &self.timers, now);
                         let id = dialog.id.clone();
+                        self.guards.insert(id.clone(), guard);
                         self.dialogs.insert(
                             id,
                             DialogEntry {
                                 dialog,
                                 events,
                                 peer,
-                                guard: Some(guard),
                             },
                         );
                     }
@@ -726,6 +700,7 @@ impl Core {
     }
 
     fn end_session(&mut self, id: &DialogKey, reason: &str, now: Instant) {
+        self.guards.remove(id);
         let Some(mut entry) = self.dialogs.remove(id) else {
             return;
         };
@@ -777,16 +752,15 @@ impl Core {
     fn on_timeout(&mut self, now: Instant) {
         self.layer.handle_timeout(now);
         let mut failed = Vec::new();
-        for (id, entry) in self.dialogs.iter_mut() {
-            if let Some(guard) = entry.guard.as_mut() {
-                guard.handle_timeout(now);
-                while let Some(ev) = guard.poll_event() {
-                    if ev == GuardEvent::AckTimeout {
-                        failed.push(id.clone());
-                    }
+        for (id, guard) in self.guards.iter_mut() {
+            guard.handle_timeout(now);
+            while let Some(ev) = guard.poll_event() {
+                if ev == GuardEvent::AckTimeout {
+                    failed.push(id.clone());
                 }
             }
         }
+        self.guards.retain(|_, g| !g.is_done());
         // RFC 3261 §13.3.1.4: no ACK for our 2xx: end the session with BYE.
         for id in failed {
             self.end_session(&id, "no ACK received", now);
@@ -877,11 +851,9 @@ impl Core {
                 self.transmit(t).await;
             }
             let mut guard_sends = Vec::new();
-            for entry in self.dialogs.values_mut() {
-                if let Some(guard) = entry.guard.as_mut() {
-                    while let Some(t) = guard.poll_transmit() {
-                        guard_sends.push(t);
-                    }
+            for guard in self.guards.values_mut() {
+                while let Some(t) = guard.poll_transmit() {
+                    guard_sends.push(t);
                 }
             }
             for t in guard_sends {
@@ -919,6 +891,19 @@ impl Core {
             }
         }
     }
+}
+
+/// The dialog a message we receive as UAS (or a response we send) belongs to: the To tag is
+/// ours, the From tag the peer's (RFC 3261 §12.2.2). `None` without a To tag.
+fn uas_dialog_id(headers: &sylk_sip::message::Headers) -> Option<DialogId> {
+    let local_tag = headers.to().ok()?.tag()?.to_owned();
+    let remote_tag = headers.from().ok()?.tag().unwrap_or_default().to_owned();
+    let call_id = headers.call_id().ok()?.to_owned();
+    Some(DialogId {
+        call_id,
+        local_tag,
+        remote_tag,
+    })
 }
 
 /// Replaces the first Via value of a (possibly comma-separated) Via header field.
