@@ -13,7 +13,7 @@ use sylk_sip::message::{HeaderName, Request, Response};
 use sylk_sip::transport::Peer;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::core::{Command, DialogKey, EndpointHandle, ServerTxRef};
+use crate::handle::{Command, DialogKey, EndpointHandle, ServerTxRef};
 
 /// A SIP application hosted by the endpoint (an echo service, the conference, the gateway).
 ///

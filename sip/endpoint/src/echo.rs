@@ -20,7 +20,7 @@ use sylk_sip::message::{HeaderName, Method, Request};
 use sylk_sip::uri::Uri;
 
 use crate::app::{Application, IncomingRequest, IncomingSession, SessionEvent};
-use crate::core::EndpointHandle;
+use crate::handle::EndpointHandle;
 
 /// The echo application.
 #[derive(Debug)]

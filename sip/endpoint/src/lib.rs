@@ -9,6 +9,7 @@
 pub mod app;
 pub mod core;
 pub mod echo;
+pub mod handle;
 pub mod router;
 pub mod trace;
 pub mod transport;
@@ -24,7 +25,7 @@ use tokio::sync::{mpsc, watch};
 pub use app::{
     AppRef, Application, IncomingRequest, IncomingSession, Session, SessionEvent, SessionHandle,
 };
-pub use core::EndpointHandle;
+pub use handle::EndpointHandle;
 
 /// Messages queued from the transports to the core before the transports wait.
 const INBOUND_QUEUE: usize = 4096;
