@@ -277,8 +277,9 @@ impl Core {
         if self.shutting_down {
             return self.reply(&key, &req, 503, Some("Shutting Down"), now);
         }
-        if let Some(status) = self.precheck(&req) {
-            return self.reply(&key, &req, status.0, Some(status.1), now);
+        if let Some(resp) = self.precheck(&req) {
+            let _ = self.layer.respond(&key, resp, now);
+            return;
         }
         if let Some(id) = uas_dialog_id(&req.headers) {
             return self.in_dialog(key, req, peer, id, now);
@@ -340,19 +341,30 @@ impl Core {
         }
     }
 
-    /// Checks every request gets before routing: Max-Forwards (RFC 3261 §8.2.2 / §16.3) and
-    /// Require (§8.2.2.3; no extension is supported yet, so any Require gets 420).
-    fn precheck(&self, req: &Request) -> Option<(u16, &'static str)> {
-        if req.max_forwards().ok().flatten() == Some(0) && req.method != Method::Options {
-            return Some((483, "Too Many Hops"));
+    /// The UAS checks of RFC 3261 §8.2.2 every request gets before it is routed: a Request-URI
+    /// scheme we do not serve gets 416 (§8.2.2.1), and a Require naming extensions gets 420
+    /// with them listed in Unsupported (§8.2.2.3; none is supported yet). Max-Forwards is not
+    /// checked: this is the request's target, not a proxy (RFC 4475 §3.3.13).
+    fn precheck(&self, req: &Request) -> Option<Response> {
+        if matches!(req.uri, sylk_sip::uri::Uri::Absolute(_)) {
+            return Some(self.response(req, 416));
         }
-        if req.method != Method::Ack
-            && req.method != Method::Cancel
-            && req.headers.contains(&HeaderName::Require)
-        {
-            return Some((420, "Bad Extension"));
+        if req.method == Method::Ack || req.method == Method::Cancel {
+            return None;
         }
-        None
+        let required: Vec<String> = req
+            .headers
+            .get_all(&HeaderName::Require)
+            .flat_map(|v| sylk_sip::headers::split_list(v))
+            .map(|tag| String::from_utf8_lossy(tag).into_owned())
+            .collect();
+        if required.is_empty() {
+            return None;
+        }
+        let mut resp = self.response(req, 420);
+        resp.headers
+            .push(HeaderName::Unsupported, required.join(", "));
+        Some(resp)
     }
 
     fn in_dialog(&mut self, key: ServerKey, req: Request, peer: Peer, id: DialogId, now: Instant) {
