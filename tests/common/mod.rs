@@ -179,6 +179,8 @@ pub struct ServerOptions {
     pub max_message_size: Option<u64>,
     /// `log.level`.
     pub log_level: String,
+    /// `sip.local_ip`; `None` binds [`LOOPBACK`].
+    pub local_ip: Option<std::net::IpAddr>,
 }
 
 impl Default for ServerOptions {
@@ -190,6 +192,7 @@ impl Default for ServerOptions {
             t1_ms: None,
             max_message_size: None,
             log_level: "info,sylk=debug,sylk_sip=debug,sylk_sip_endpoint=debug".to_owned(),
+            local_ip: None,
         }
     }
 }
@@ -244,6 +247,8 @@ pub struct SylkServer {
     pub log_path: PathBuf,
     /// Path of the SIP wire trace.
     pub trace_path: PathBuf,
+    /// The address the server listens on.
+    pub ip: std::net::IpAddr,
     child: Child,
 }
 
@@ -272,7 +277,10 @@ impl SylkServer {
             toml_str(&trace_path.to_string_lossy())
         );
         let _ = writeln!(cfg, "\n[sip]");
-        let _ = writeln!(cfg, "local_ip = \"{LOOPBACK}\"");
+        let ip = opts
+            .local_ip
+            .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+        let _ = writeln!(cfg, "local_ip = \"{ip}\"");
         let _ = writeln!(cfg, "port = {port}");
         let _ = writeln!(cfg, "tls_port = {tls_port}");
         if opts.tls {
@@ -334,6 +342,7 @@ impl SylkServer {
             config_path,
             log_path,
             trace_path,
+            ip,
             child,
         };
         server.wait_ready(opts.tls);
@@ -342,12 +351,12 @@ impl SylkServer {
 
     /// The UDP/TCP listening address.
     pub fn addr(&self) -> SocketAddr {
-        SocketAddr::from(([127, 0, 0, 1], self.port))
+        SocketAddr::new(self.ip, self.port)
     }
 
     /// The TLS listening address.
     pub fn tls_addr(&self) -> SocketAddr {
-        SocketAddr::from(([127, 0, 0, 1], self.tls_port))
+        SocketAddr::new(self.ip, self.tls_port)
     }
 
     /// The server's log so far.
@@ -432,7 +441,7 @@ impl SylkServer {
         }
         // Then UDP: any SIP response to an OPTIONS (200, or 403 for a server
         // that does not trust loopback) shows the whole stack is up.
-        let sock = UdpSocket::bind((LOOPBACK, 0)).expect("bind udp");
+        let sock = UdpSocket::bind(SocketAddr::new(self.ip, 0)).expect("bind udp");
         sock.set_read_timeout(Some(Duration::from_millis(200)))
             .expect("set timeout");
         let mut n = 0;
