@@ -305,25 +305,8 @@ impl Core {
                     Ok(name) => self.apps[name].clone(),
                     Err(rej) => return self.reply(&key, &req, rej.status, Some(rej.reason), now),
                 };
-                let finished = Arc::new(AtomicBool::new(false));
-                let to_tag = sylk_sip::dialog::new_tag();
-                self.pending.insert(
-                    key.clone(),
-                    Pending {
-                        request: req.clone(),
-                        finished: finished.clone(),
-                        to_tag: to_tag.clone(),
-                    },
-                );
-                let tx = ServerTxRef {
-                    key,
-                    to_tag,
-                    commands: self.commands_tx.clone(),
-                    finished,
-                    user_agent: self.user_agent.clone(),
-                    contact: self.contact_uri(peer.kind, is_sips(&req.uri)).into(),
-                    peer,
-                };
+                let contact = self.contact_uri(peer.kind, is_sips(&req.uri)).into();
+                let tx = self.hand_over(key, &req, peer, sylk_sip::dialog::new_tag(), contact);
                 match req.method {
                     Method::Invite => app.incoming_session(IncomingSession::new(req, peer, tx)),
                     Method::Message => app.incoming_message(IncomingRequest::new(req, peer, tx)),
@@ -388,33 +371,41 @@ impl Core {
                 self.reply(&key, &req, 200, None, now);
             }
             _ => {
-                let finished = Arc::new(AtomicBool::new(false));
-                let to_tag = id.local_tag.clone();
-                self.pending.insert(
-                    key.clone(),
-                    Pending {
-                        request: req.clone(),
-                        finished: finished.clone(),
-                        to_tag: to_tag.clone(),
-                    },
-                );
-                let tx = ServerTxRef {
-                    key,
-                    to_tag,
-                    commands: self.commands_tx.clone(),
-                    finished,
-                    user_agent: self.user_agent.clone(),
-                    contact,
-                    peer,
-                };
                 let events = entry.events.clone();
-                if let Err(mpsc::error::SendError(SessionEvent::Request(r))) = events.send(
-                    SessionEvent::Request(Box::new(IncomingRequest::new(req, peer, tx))),
-                ) {
-                    // The application dropped the session; dropping the request answers 500.
-                    drop(r);
-                }
+                let tx = self.hand_over(key, &req, peer, id.local_tag.clone(), contact);
+                // If the application dropped the session, the request comes back inside the
+                // send error and dropping it answers 500.
+                let request = Box::new(IncomingRequest::new(req, peer, tx));
+                let _ = events.send(SessionEvent::Request(request));
             }
+        }
+    }
+
+    /// Records `req` as pending (answered 503 at shutdown) and makes the reference through
+    /// which its application answers it, with `to_tag` as our tag.
+    fn hand_over(
+        &mut self,
+        key: ServerKey,
+        req: &Request,
+        peer: Peer,
+        to_tag: String,
+        contact: Arc<str>,
+    ) -> ServerTxRef {
+        let finished = Arc::new(AtomicBool::new(false));
+        let pending = Pending {
+            request: req.clone(),
+            finished: finished.clone(),
+            to_tag: to_tag.clone(),
+        };
+        self.pending.insert(key.clone(), pending);
+        ServerTxRef {
+            key,
+            to_tag,
+            commands: self.commands_tx.clone(),
+            finished,
+            user_agent: self.user_agent.clone(),
+            contact,
+            peer,
         }
     }
 
