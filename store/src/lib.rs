@@ -71,7 +71,7 @@ impl Store {
         config: sled::Config,
         migrations: &[migrate::Migration],
     ) -> Result<Store, StoreError> {
-        let db = config.open()?;
+        let db = open_waiting_for_lock(&config)?;
         let version = migrate::run(&db, migrations)?;
         Ok(Store {
             db,
@@ -136,3 +136,25 @@ impl Store {
 
 #[cfg(test)]
 mod tests;
+
+/// How long [`Store::open`] waits for another holder of the database's file lock to let go.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Opens the database, waiting up to [`LOCK_WAIT`] while its file lock is held. sled releases
+/// the lock from a background thread after the last handle is dropped, so a process that
+/// restarts at once (or a store reopened in the same process) can find it still held for a
+/// moment; any other error is returned at once.
+fn open_waiting_for_lock(config: &sled::Config) -> Result<sled::Db, StoreError> {
+    let deadline = std::time::Instant::now() + LOCK_WAIT;
+    loop {
+        match config.open() {
+            Err(sled::Error::Io(e))
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other.map_err(StoreError::from),
+        }
+    }
+}

@@ -302,3 +302,13 @@ fn concurrent_pushes_respect_the_bound() {
     assert_eq!(pushed, 100);
     assert_eq!(store.queue(&BIG).unwrap().len().unwrap(), 100);
 }
+
+#[test]
+fn reopening_at_once_waits_for_the_released_lock() {
+    // sled lets go of its file lock from a background thread after the last handle is dropped.
+    let dir = tempfile::tempdir().unwrap();
+    for _ in 0..20 {
+        let store = Store::open(dir.path()).unwrap();
+        drop(store);
+    }
+}
