@@ -144,17 +144,20 @@ const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// the lock from a background thread after the last handle is dropped, so a process that
 /// restarts at once (or a store reopened in the same process) can find it still held for a
 /// moment; any other error is returned at once.
-fn open_waiting_for_lock(config: &sled::Config) -> Result<sled::Db, StoreError> {
+pub(crate) fn open_waiting_for_lock(config: &sled::Config) -> Result<sled::Db, StoreError> {
     let deadline = std::time::Instant::now() + LOCK_WAIT;
     loop {
         match config.open() {
-            Err(sled::Error::Io(e))
-                if e.kind() == std::io::ErrorKind::WouldBlock
-                    && std::time::Instant::now() < deadline =>
-            {
+            Err(sled::Error::Io(e)) if is_lock_busy(&e) && std::time::Instant::now() < deadline => {
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
             other => return other.map_err(StoreError::from),
         }
     }
+}
+
+/// Whether sled failed to open because its file lock is held (sled reports the `WouldBlock`
+/// of the lock inside an error of kind `Other`).
+fn is_lock_busy(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::WouldBlock || e.to_string().contains("could not acquire lock")
 }

@@ -117,7 +117,7 @@ fn failed_migration_keeps_previous_version() {
     drop(Store::open_with(config(), &[migrate::MIGRATIONS[0]]).unwrap());
     let err = Store::open_with(config(), &[migrate::MIGRATIONS[0], failing_step]).unwrap_err();
     assert!(matches!(err, StoreError::Migration { to: 2, .. }), "{err}");
-    let db = config().open().unwrap();
+    let db = crate::open_waiting_for_lock(&config()).unwrap();
     assert_eq!(migrate::stored_version(&db).unwrap(), 1);
 }
 

@@ -20,10 +20,10 @@ use sylk_sip::transaction::{
 use sylk_sip::transport::{Peer, TransportKind};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::app::{AppRef, IncomingRequest, IncomingSession, SessionEvent};
+use crate::app::{AppRef, IncomingRequest, IncomingSession, Session, SessionEvent, SessionHandle};
 use crate::handle::{
-    add_to_tag, contact_uri, is_sips, uas_dialog_id, Command, DialogKey, EndpointHandle,
-    ServerTxRef,
+    add_to_tag, contact_uri, is_sips, uas_dialog_id, CallResult, Command, DialogKey,
+    EndpointHandle, ServerTxRef,
 };
 use crate::router::Router;
 use crate::trace::{Direction, WireTrace};
@@ -42,6 +42,17 @@ struct DialogEntry {
     dialog: Dialog,
     events: mpsc::UnboundedSender<SessionEvent>,
     peer: Peer,
+}
+
+/// An INVITE we sent, waiting for its final response.
+#[derive(Debug)]
+struct OutgoingInvite {
+    /// The handle's id, for cancelling.
+    id: u64,
+    dest: Peer,
+    reply: oneshot::Sender<CallResult>,
+    /// The application cancelled: a 2xx that still arrives gets ACK and BYE (§9.1, §15).
+    cancelled: bool,
 }
 
 /// A request handed to an application and not answered yet (answered 503 at shutdown).
@@ -78,6 +89,11 @@ pub(crate) struct Core {
     guards: HashMap<DialogKey, UasInviteGuard>,
     pending: HashMap<ServerKey, Pending>,
     clients: HashMap<ClientKey, oneshot::Sender<Response>>,
+    /// INVITEs we sent that have no final response yet.
+    invites: HashMap<ClientKey, OutgoingInvite>,
+    /// The ACK sent for the 2xx that created each dialog of ours, re-sent when the 2xx is
+    /// retransmitted (RFC 3261 §13.2.2.4).
+    acks: HashMap<DialogKey, (Request, Peer)>,
     trace: WireTrace,
     advertised_host: Arc<str>,
     user_agent: Arc<str>,
@@ -120,6 +136,7 @@ pub fn start(
     let user_agent: Arc<str> = settings.user_agent.into();
     let handle = EndpointHandle {
         commands: commands_tx.clone(),
+        next_call: Arc::default(),
         contact_host: advertised_host.clone(),
         transports: transports.clone(),
         user_agent: user_agent.clone(),
@@ -138,6 +155,8 @@ pub fn start(
         guards: HashMap::new(),
         pending: HashMap::new(),
         clients: HashMap::new(),
+        invites: HashMap::new(),
+        acks: HashMap::new(),
         trace,
         advertised_host,
         user_agent,
@@ -197,6 +216,12 @@ impl Core {
                 add_to_tag(&mut resp, &p.to_tag);
                 let _ = self.layer.respond(&key, resp, now);
             }
+        }
+        // Calls we placed that are not answered yet are cancelled.
+        let invites: Vec<_> = self.invites.drain().collect();
+        for (key, invite) in invites {
+            let _ = self.layer.cancel(&key, now);
+            let _ = invite.reply.send(Err(local_response(503, "Shutting Down")));
         }
         let dialogs: Vec<_> = self.dialogs.keys().cloned().collect();
         for id in dialogs {
@@ -495,6 +520,21 @@ impl Core {
                 dest,
                 reply,
             } => self.send_request(request, dest, reply, now),
+            Command::Invite {
+                id,
+                request,
+                dest,
+                reply,
+            } => self.send_invite(id, request, dest, reply, now),
+            Command::CancelInvite { id } => {
+                if let Some((key, invite)) = self.invites.iter_mut().find(|(_, i)| i.id == id) {
+                    invite.cancelled = true;
+                    let key = key.clone();
+                    if let Err(e) = self.layer.cancel(&key, now) {
+                        tracing::debug!(error = %e, "CANCEL not sent");
+                    }
+                }
+            }
             Command::EndSession { dialog } => self.end_session(&dialog, "ended locally", now),
             Command::InDialogRequest {
                 dialog,
@@ -519,6 +559,7 @@ impl Core {
 
     fn end_session(&mut self, id: &DialogKey, reason: &str, now: Instant) {
         self.guards.remove(id);
+        self.acks.remove(id);
         let Some(mut entry) = self.dialogs.remove(id) else {
             return;
         };
@@ -532,23 +573,52 @@ impl Core {
 
     fn send_request(
         &mut self,
-        mut req: Request,
+        req: Request,
         dest: Peer,
         reply: oneshot::Sender<Response>,
         now: Instant,
     ) {
-        let port = self
-            .transports
-            .local_addr(dest.kind)
-            .map(|a| a.port())
-            .unwrap_or(5060);
-        req.headers.push_front(
-            HeaderName::Via,
-            format!(
-                "SIP/2.0/{} {}:{port};rport",
-                dest.kind, self.advertised_host
-            ),
-        );
+        match self.start_client(req, dest, now) {
+            Some(key) => {
+                self.clients.insert(key, reply);
+            }
+            None => {
+                let _ = reply.send(local_response(500, "Request Not Sent"));
+            }
+        }
+    }
+
+    fn send_invite(
+        &mut self,
+        id: u64,
+        req: Request,
+        dest: Peer,
+        reply: oneshot::Sender<CallResult>,
+        now: Instant,
+    ) {
+        match self.start_client(req, dest, now) {
+            Some(key) => {
+                self.invites.insert(
+                    key,
+                    OutgoingInvite {
+                        id,
+                        dest,
+                        reply,
+                        cancelled: false,
+                    },
+                );
+            }
+            None => {
+                let _ = reply.send(Err(local_response(500, "Request Not Sent")));
+            }
+        }
+    }
+
+    /// Adds our top Via (RFC 3261 §8.1.1.7, with `rport`), Max-Forwards and User-Agent where
+    /// missing, and starts the client transaction.
+    fn start_client(&mut self, mut req: Request, dest: Peer, now: Instant) -> Option<ClientKey> {
+        req.headers
+            .push_front(HeaderName::Via, self.via(dest, None));
         if !req.headers.contains(&HeaderName::MaxForwards) {
             req.headers.push(HeaderName::MaxForwards, "70");
         }
@@ -556,14 +626,95 @@ impl Core {
             req.headers
                 .push(HeaderName::UserAgent, self.user_agent.to_string());
         }
-        match self.layer.send_request(req, dest, now) {
-            Ok(key) => {
-                self.clients.insert(key, reply);
-            }
+        self.layer
+            .send_request(req, dest, now)
+            .map_err(|e| tracing::warn!(error = %e, "request not sent"))
+            .ok()
+    }
+
+    /// Our Via value for a request to `dest`, with `branch` when the layer will not add one.
+    fn via(&self, dest: Peer, branch: Option<&str>) -> String {
+        let port = self
+            .transports
+            .local_addr(dest.kind)
+            .map(|a| a.port())
+            .unwrap_or(5060);
+        let mut via = format!(
+            "SIP/2.0/{} {}:{port};rport",
+            dest.kind, self.advertised_host
+        );
+        if let Some(b) = branch {
+            via.push_str(";branch=");
+            via.push_str(b);
+        }
+        via
+    }
+
+    /// A final response to one of our INVITEs.
+    fn on_invite_final(&mut self, key: ClientKey, response: Response, now: Instant) {
+        let Some(invite) = self.invites.remove(&key) else {
+            return;
+        };
+        if !(200..300).contains(&response.status) {
+            let _ = invite.reply.send(Err(response));
+            return;
+        }
+        let Some(request) = self.layer.client_request(&key).cloned() else {
+            let _ = invite.reply.send(Err(local_response(500, "INVITE Lost")));
+            return;
+        };
+        let dialog = match Dialog::new_uac(&request, &response) {
+            Ok(d) => d,
             Err(e) => {
-                tracing::warn!(error = %e, "request not sent");
-                let _ = reply.send(local_response(500, "Request Not Sent"));
+                tracing::warn!(error = %e, "2xx to our INVITE does not make a dialog");
+                let _ = invite
+                    .reply
+                    .send(Err(local_response(502, "Bad Dialog Response")));
+                return;
             }
+        };
+        // §13.2.2.4: the ACK is a request of its own, sent outside any transaction.
+        let seq = request.cseq().map(|c| c.seq).unwrap_or(1);
+        let mut ack = dialog.create_ack(seq);
+        ack.headers.push_front(
+            HeaderName::Via,
+            self.via(invite.dest, Some(&sylk_sip::transaction::new_branch())),
+        );
+        self.layer
+            .send_stateless(Message::Request(ack.clone()), invite.dest);
+        let id = dialog.id.clone();
+        self.acks.insert(id.clone(), (ack, invite.dest));
+        let (events_tx, events) = mpsc::unbounded_channel();
+        self.dialogs.insert(
+            id.clone(),
+            DialogEntry {
+                dialog,
+                events: events_tx,
+                peer: invite.dest,
+            },
+        );
+        let session = Session {
+            events,
+            handle: SessionHandle {
+                dialog: id.clone(),
+                commands: self.commands_tx.clone(),
+            },
+        };
+        let abandoned = invite.cancelled || invite.reply.is_closed();
+        let _ = invite.reply.send(Ok((response, session)));
+        if abandoned {
+            self.end_session(&id, "cancelled after it was answered", now);
+        }
+    }
+
+    /// A 2xx to an INVITE of ours seen again: ACK it again (§13.2.2.4).
+    fn reack(&mut self, response: &Response) {
+        let Ok(Some(id)) = DialogId::for_response(response) else {
+            return;
+        };
+        if let Some((ack, dest)) = self.acks.get(&id) {
+            self.layer
+                .send_stateless(Message::Request(ack.clone()), *dest);
         }
     }
 
@@ -585,40 +736,69 @@ impl Core {
         }
     }
 
-    fn on_event(&mut self, ev: TxEvent, _now: Instant) {
+    fn on_event(&mut self, ev: TxEvent, now: Instant) {
         match ev {
             TxEvent::Response { key, response } => {
-                if response.status >= 200 {
-                    if let Some(reply) = self.clients.remove(&key) {
-                        let _ = reply.send(response);
-                    }
+                let is_invite = self.invites.contains_key(&key);
+                if response.status < 200 {
+                    return;
                 }
-            }
-            TxEvent::Timeout { key } => {
+                if is_invite {
+                    return self.on_invite_final(key, response, now);
+                }
+                if (200..300).contains(&response.status)
+                    && response.cseq().is_ok_and(|c| c.method == Method::Invite)
+                {
+                    // A retransmitted 2xx (RFC 6026 Accepted state), or the 2xx of a re-INVITE.
+                    self.reack(&response);
+                }
+                self.in_dialog_response(&response);
                 if let Some(reply) = self.clients.remove(&key) {
-                    let _ = reply.send(local_response(408, "Request Timeout"));
+                    let _ = reply.send(response);
                 }
             }
+            TxEvent::Stray2xx { response } => self.reack(&response),
+            TxEvent::Timeout { key } => self.client_failed(key, 408, "Request Timeout"),
             TxEvent::TransportError {
                 key: TxKey::Client(key),
-            } => {
-                if let Some(reply) = self.clients.remove(&key) {
-                    let _ = reply.send(local_response(503, "Transport Error"));
-                }
-            }
+            } => self.client_failed(key, 503, "Transport Error"),
+            TxEvent::Terminated {
+                key: TxKey::Client(key),
+            } => self.client_failed(key, 408, "No Final Response"),
             TxEvent::Terminated {
                 key: TxKey::Server(key),
             } => {
                 self.pending.remove(&key);
             }
-            TxEvent::Terminated {
-                key: TxKey::Client(key),
-            } => {
-                if let Some(reply) = self.clients.remove(&key) {
-                    let _ = reply.send(local_response(408, "No Final Response"));
-                }
-            }
             other => tracing::trace!(event = ?other, "transaction event"),
+        }
+    }
+
+    /// A client transaction ended without a final response: the local one goes to its waiter.
+    fn client_failed(&mut self, key: ClientKey, status: u16, reason: &str) {
+        if let Some(invite) = self.invites.remove(&key) {
+            let _ = invite.reply.send(Err(local_response(status, reason)));
+        }
+        if let Some(reply) = self.clients.remove(&key) {
+            let _ = reply.send(local_response(status, reason));
+        }
+    }
+
+    /// A final response to a request we sent inside a dialog (§12.2.1.2): 481 and 408 end it.
+    fn in_dialog_response(&mut self, response: &Response) {
+        let Ok(Some(id)) = DialogId::for_response(response) else {
+            return;
+        };
+        let Some(entry) = self.dialogs.get_mut(&id) else {
+            return;
+        };
+        entry.dialog.handle_response(response);
+        if entry.dialog.is_terminated() {
+            let entry = self.dialogs.remove(&id).expect("looked up above");
+            self.guards.remove(&id);
+            self.acks.remove(&id);
+            let reason = format!("{} to an in-dialog request", response.status);
+            let _ = entry.events.send(SessionEvent::Ended { reason });
         }
     }
 

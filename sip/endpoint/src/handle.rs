@@ -12,7 +12,7 @@ use sylk_sip::transaction::ServerKey;
 use sylk_sip::transport::{Peer, TransportKind};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::app::SessionEvent;
+use crate::app::{Session, SessionEvent};
 use crate::transport::Transports;
 
 /// Identifies a dialog: Call-ID, local tag, remote tag (RFC 3261 §12).
@@ -39,6 +39,15 @@ pub(crate) enum Command {
     },
     EndSession {
         dialog: DialogKey,
+    },
+    Invite {
+        id: u64,
+        request: Request,
+        dest: Peer,
+        reply: oneshot::Sender<CallResult>,
+    },
+    CancelInvite {
+        id: u64,
     },
     InDialogRequest {
         dialog: DialogKey,
@@ -147,6 +156,7 @@ pub(crate) fn add_to_tag(resp: &mut Response, tag: &str) {
 #[derive(Debug, Clone)]
 pub struct EndpointHandle {
     pub(crate) commands: mpsc::UnboundedSender<Command>,
+    pub(crate) next_call: Arc<std::sync::atomic::AtomicU64>,
     pub(crate) contact_host: Arc<str>,
     pub(crate) transports: Arc<Transports>,
     pub(crate) user_agent: Arc<str>,
@@ -164,6 +174,26 @@ impl EndpointHandle {
             reply,
         });
         rx
+    }
+
+    /// Places a call (RFC 3261 §13.2): sends the INVITE `request` (built with
+    /// [`Self::new_request`], with its SDP offer) to `dest` and returns a handle whose `answer`
+    /// resolves to the 2xx and the established [`Session`] (the ACK is sent by the endpoint), or
+    /// to the final failure response (a local 408 on timeout, 503 on transport failure).
+    pub fn invite(&self, request: Request, dest: Peer) -> OutgoingCall {
+        let id = self.next_call.fetch_add(1, Ordering::Relaxed);
+        let (reply, answer) = oneshot::channel();
+        let _ = self.commands.send(Command::Invite {
+            id,
+            request,
+            dest,
+            reply,
+        });
+        OutgoingCall {
+            answer,
+            id,
+            commands: self.commands.clone(),
+        }
     }
 
     /// The `sip:` URI under which this endpoint is reached over `kind` (for Contact headers).
@@ -241,4 +271,25 @@ pub(crate) fn contact_uri(
 /// Whether a Request-URI is a SIPS URI.
 pub(crate) fn is_sips(uri: &sylk_sip::uri::Uri) -> bool {
     matches!(uri, sylk_sip::uri::Uri::Sip(u) if u.secure)
+}
+
+/// How an outgoing INVITE ended: the 2xx and the session, or the final failure response.
+pub type CallResult = Result<(Response, Session), Response>;
+
+/// An INVITE sent by [`EndpointHandle::invite`] and not answered yet.
+#[derive(Debug)]
+pub struct OutgoingCall {
+    /// Resolves once the INVITE has its final response.
+    pub answer: oneshot::Receiver<CallResult>,
+    id: u64,
+    commands: mpsc::UnboundedSender<Command>,
+}
+
+impl OutgoingCall {
+    /// Cancels the INVITE (RFC 3261 §9.1): CANCEL once a provisional response arrived, and the
+    /// answer becomes the 487. If a 2xx crosses the CANCEL, the endpoint ACKs it and ends the
+    /// session with BYE, and the answer is that 2xx's session already ended.
+    pub fn cancel(&self) {
+        let _ = self.commands.send(Command::CancelInvite { id: self.id });
+    }
 }

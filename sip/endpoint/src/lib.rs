@@ -25,7 +25,7 @@ use tokio::sync::{mpsc, watch};
 pub use app::{
     AppRef, Application, IncomingRequest, IncomingSession, Session, SessionEvent, SessionHandle,
 };
-pub use handle::EndpointHandle;
+pub use handle::{CallResult, EndpointHandle, OutgoingCall};
 
 /// Messages queued from the transports to the core before the transports wait.
 const INBOUND_QUEUE: usize = 4096;
