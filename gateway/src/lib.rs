@@ -1,0 +1,1 @@
+//! sylk-gateway: the XMPP face of sylk.
