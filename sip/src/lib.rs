@@ -4,6 +4,7 @@
 //! protocol machines (transactions, dialogs) take input plus an explicit `now` and return what to
 //! send and when to be woken. The tokio drivers live in `sylk-sip-endpoint`.
 
+pub mod cpim;
 pub mod dialog;
 pub mod headers;
 pub mod message;
