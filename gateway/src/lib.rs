@@ -5,6 +5,7 @@
 //! application.
 
 pub mod address;
+pub mod app;
 pub mod component;
 pub mod errors;
 pub mod im;

@@ -8,6 +8,7 @@ Events printed:
   {"event": "online"}                                   session started (after each reconnect)
   {"event": "message", "from": ..., "body": ..., "id": ..., "origin_id": ...}
   {"event": "iq", "query": ..., "type": ..., "xml": ...}  answer to an --iq query
+  {"event": "error", "from": ..., "id": ..., "condition": ..., "type": ...}  a message of type error
   {"event": "done", "received": N}
 """
 
@@ -85,6 +86,12 @@ class User(slixmpp.ClientXMPP):
                 emit(event="iq", query=name, to=to, type="timeout", xml="")
 
     def on_message(self, msg):
+        if msg["type"] == "error":
+            emit(event="error", **{"from": str(msg["from"])}, id=msg["id"],
+                 condition=msg["error"]["condition"], type=msg["error"]["type"])
+            if self.args.expect_error:
+                self.finished.set()
+            return
         if msg["type"] not in ("chat", "normal") or not msg["body"]:
             return
         origin = msg.xml.find("{%s}origin-id" % SID)
@@ -114,6 +121,7 @@ async def main():
     parser.add_argument("--expect", type=int, default=0)
     parser.add_argument("--timeout", type=float, default=20)
     parser.add_argument("--reconnect", action="store_true")
+    parser.add_argument("--expect-error", action="store_true")
     args = parser.parse_args()
     user = User(args)
     user.connect(args.host, args.port)
