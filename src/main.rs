@@ -33,15 +33,12 @@ enum Command {
     DefaultConfig,
 }
 
-/// Applications this binary can load (`[applications] enabled`).
-const APPLICATIONS: &[&str] = &["echo"];
-
 fn load(path: Option<&PathBuf>) -> anyhow::Result<Config> {
     let config = match path {
         Some(p) => Config::load(p)?,
         None => Config::embedded_default(),
     };
-    config.validate_with(APPLICATIONS)?;
+    config.validate()?;
     tracing_subscriber::EnvFilter::try_new(&config.log.level)
         .with_context(|| format!("log.level: invalid filter {:?}", config.log.level))?;
     Ok(config)
@@ -112,6 +109,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     for name in &config.applications.enabled {
         match name.as_str() {
             "echo" => apps.push(Arc::new(Echo::new(config.applications.echo.ring()))),
+            "gateway" => {
+                let (gateway, _link) = sylk_gateway::setup::gateway(&config, &store)
+                    .context("starting the gateway")?;
+                tracing::info!(domain = %config.xmpp.domain, server = %format!("{}:{}", config.xmpp.host, config.xmpp.port), "XMPP component starting");
+                apps.push(gateway);
+            }
             other => anyhow::bail!("applications.enabled: unknown application {other:?}"),
         }
     }

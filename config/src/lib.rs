@@ -1,7 +1,8 @@
 //! Typed, validated settings of the sylk server.
 //!
-//! A configuration is a TOML file with the sections `[log]`, `[sip]`, `[applications]` and
-//! `[store]`. Every key has a default, so an empty file is valid; every unknown key is an error.
+//! A configuration is a TOML file with the sections `[log]`, `[sip]`, `[applications]`,
+//! `[store]`, and, for the XMPP gateway, `[xmpp]`, `[gateway]` and `[dns]`. Every key has a
+//! default, so an empty file is valid; every unknown key is an error.
 //! [`DEFAULT_TOML`] is the documented built-in default (`config/sylk.toml`), listing every key.
 //!
 //! Loading is two steps: [`Config::load`] / [`Config::from_toml_str`] parse the text and reject
@@ -21,18 +22,24 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 mod applications;
+mod dns;
 mod error;
+mod gateway;
 mod locate;
 mod log;
 mod sip;
 mod store;
 mod validate;
+mod xmpp;
 
 pub use applications::{Applications, Echo};
+pub use dns::{Dns, OutboundProxy};
 pub use error::{ConfigError, Location};
+pub use gateway::Gateway;
 pub use log::Log;
 pub use sip::{Sip, Transport};
 pub use store::Store;
+pub use xmpp::Xmpp;
 
 /// The built-in default configuration, with a comment on every key (`config/sylk.toml`).
 pub const DEFAULT_TOML: &str = include_str!("../sylk.toml");
@@ -40,7 +47,11 @@ pub const DEFAULT_TOML: &str = include_str!("../sylk.toml");
 /// Names of the applications this build of the library knows; [`Config::validate`] accepts only
 /// these in `applications.enabled`. A binary with more applications uses
 /// [`Config::validate_with`].
-pub const KNOWN_APPLICATIONS: &[&str] = &["echo"];
+pub const KNOWN_APPLICATIONS: &[&str] = &["echo", GATEWAY_APPLICATION];
+
+/// Name of the XMPP gateway application in `applications.enabled`; enabling it makes
+/// `[xmpp]` mandatory (see [`Config::gateway_enabled`]).
+pub const GATEWAY_APPLICATION: &str = "gateway";
 
 /// The text a configuration was parsed from, kept to locate keys in later errors.
 struct Source {
@@ -68,6 +79,12 @@ pub struct Config {
     pub applications: Applications,
     /// `[store]`: persistent state.
     pub store: Store,
+    /// `[xmpp]`: the XEP-0114 component link of the XMPP gateway.
+    pub xmpp: Xmpp,
+    /// `[gateway]`: address mapping and message translation of the XMPP gateway.
+    pub gateway: Gateway,
+    /// `[dns]`: locating SIP targets (RFC 3263) and the outbound proxy.
+    pub dns: Dns,
     /// Where the settings were read from; not a setting itself.
     #[serde(skip)]
     source: Option<Arc<Source>>,
@@ -80,6 +97,9 @@ impl PartialEq for Config {
             && self.sip == other.sip
             && self.applications == other.applications
             && self.store == other.store
+            && self.xmpp == other.xmpp
+            && self.gateway == other.gateway
+            && self.dns == other.dns
     }
 }
 
@@ -146,6 +166,11 @@ impl Config {
     /// Whether a request from `ip` is accepted (see [`Sip::is_trusted`]).
     pub fn is_trusted(&self, ip: IpAddr) -> bool {
         self.sip.is_trusted(ip)
+    }
+
+    /// Whether the XMPP gateway application is in `applications.enabled`.
+    pub fn gateway_enabled(&self) -> bool {
+        self.applications.is_enabled(GATEWAY_APPLICATION)
     }
 
     /// Where the configuration was read from, e.g. its path; `None` for [`Config::default`].

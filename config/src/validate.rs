@@ -3,7 +3,9 @@
 use std::net::IpAddr;
 
 use crate::applications::Echo;
+use crate::dns::{parse_nameserver, OutboundProxy};
 use crate::error::{ConfigError, Location};
+use crate::gateway::Gateway;
 use crate::locate;
 use crate::sip::{Sip, Transport};
 use crate::Config;
@@ -44,6 +46,14 @@ impl Checker<'_> {
         }
     }
 
+    /// Whether the key or table `path` is written in the source text.
+    fn is_written(&self, path: &[&str]) -> bool {
+        self.config
+            .source
+            .as_deref()
+            .is_some_and(|s| locate::key_offset(&s.text, path).is_some())
+    }
+
     fn check(
         &self,
         ok: bool,
@@ -63,6 +73,9 @@ pub(crate) fn validate(config: &Config, known_applications: &[&str]) -> Result<(
     check_log(&c)?;
     check_sip(&c)?;
     check_applications(&c, known_applications)?;
+    check_xmpp(&c)?;
+    check_gateway(&c)?;
+    check_dns(&c)?;
     c.check(
         !config.store.path.is_empty(),
         &["store", "path"],
@@ -171,13 +184,18 @@ fn check_tls_files(c: &Checker<'_>, sip: &Sip) -> Result<(), ConfigError> {
 }
 
 /// Whether `s` is an IP address (IPv6 optionally in brackets) or a DNS host name.
-fn is_host(s: &str) -> bool {
+pub(crate) fn is_host(s: &str) -> bool {
     let unbracketed = s
         .strip_prefix('[')
         .and_then(|r| r.strip_suffix(']'))
         .unwrap_or(s);
-    if unbracketed.parse::<IpAddr>().is_ok() {
-        return true;
+    unbracketed.parse::<IpAddr>().is_ok() || is_domain_name(s)
+}
+
+/// Whether `s` is a DNS host name (RFC 1123 §2.1 labels; a final dot allowed), not an IP address.
+fn is_domain_name(s: &str) -> bool {
+    if s.parse::<IpAddr>().is_ok() {
+        return false;
     }
     let name = s.strip_suffix('.').unwrap_or(s);
     !name.is_empty()
@@ -231,6 +249,127 @@ fn check_applications(c: &Checker<'_>, known: &[&str]) -> Result<(), ConfigError
     )
 }
 
+fn check_xmpp(c: &Checker<'_>) -> Result<(), ConfigError> {
+    let x = &c.config.xmpp;
+    c.check(
+        is_host(&x.host),
+        &["xmpp", "host"],
+        format!("{:?} is neither an IP address nor a host name", x.host),
+    )?;
+    c.check(x.port != 0, &["xmpp", "port"], "must not be 0")?;
+    if c.config.gateway_enabled() {
+        // Point at the key, else at `[xmpp]`, else at the setting that requires it.
+        for (key, ok, message) in [
+            (
+                "secret",
+                !x.secret.is_empty(),
+                "must be set when the gateway application is enabled".to_owned(),
+            ),
+            (
+                "domain",
+                is_domain_name(&x.domain),
+                format!(
+                    "{:?} is not a domain name (the component's JID, required by the gateway)",
+                    x.domain
+                ),
+            ),
+        ] {
+            if !ok {
+                let near: &[&str] = if c.is_written(&["xmpp"]) {
+                    &["xmpp", key]
+                } else {
+                    &["applications", "enabled"]
+                };
+                return Err(c.fail_near(&["xmpp", key], near, message));
+            }
+        }
+    }
+    for (key, value) in [
+        ("ping_interval_ms", x.ping_interval_ms),
+        ("ping_timeout_ms", x.ping_timeout_ms),
+        ("backoff_min_ms", x.backoff_min_ms),
+        ("queue_capacity", x.queue_capacity),
+        ("queue_ttl_s", x.queue_ttl_s),
+    ] {
+        c.check(value > 0, &["xmpp", key], "must be greater than 0")?;
+    }
+    c.check(
+        x.backoff_min_ms <= x.backoff_max_ms,
+        &["xmpp", "backoff_max_ms"],
+        format!(
+            "must not be less than backoff_min_ms ({} < {})",
+            x.backoff_max_ms, x.backoff_min_ms
+        ),
+    )
+}
+
+fn check_gateway(c: &Checker<'_>) -> Result<(), ConfigError> {
+    let g = &c.config.gateway;
+    c.check(
+        Gateway::is_valid_separator(g.separator),
+        &["gateway", "separator"],
+        format!(
+            "{:?} can occur in a host name; use a character other than a letter, a digit,              white space or one of - . _ @ : [ ]",
+            g.separator
+        ),
+    )?;
+    let component = c.config.xmpp.domain.trim_end_matches('.');
+    for domain in &g.transparent_domains {
+        c.check(
+            is_domain_name(domain),
+            &["gateway", "transparent_domains"],
+            format!("{domain:?} is not a domain name"),
+        )?;
+        c.check(
+            !domain.trim_end_matches('.').eq_ignore_ascii_case(component),
+            &["gateway", "transparent_domains"],
+            format!("{domain:?} is xmpp.domain, the component's own domain"),
+        )?;
+    }
+    Ok(())
+}
+
+fn check_dns(c: &Checker<'_>) -> Result<(), ConfigError> {
+    let dns = &c.config.dns;
+    for ns in &dns.nameservers {
+        if let Err(message) = parse_nameserver(ns) {
+            return Err(c.fail(&["dns", "nameservers"], message));
+        }
+    }
+    c.check(
+        dns.timeout_ms > 0,
+        &["dns", "timeout_ms"],
+        "must be greater than 0",
+    )?;
+    c.check(
+        !dns.transports.is_empty(),
+        &["dns", "transports"],
+        "at least one transport must be listed",
+    )?;
+    if !dns.outbound_proxy.is_empty() {
+        let path = ["dns", "outbound_proxy"];
+        let proxy = OutboundProxy::parse(&dns.outbound_proxy).map_err(|m| c.fail(&path, m))?;
+        c.check(
+            dns.transports.contains(&proxy.transport),
+            &path,
+            format!(
+                "uses transport {}, which is not in dns.transports",
+                proxy.transport
+            ),
+        )?;
+    }
+    c.check(
+        dns.max_ttl_s > 0,
+        &["dns", "max_ttl_s"],
+        "must be greater than 0",
+    )?;
+    c.check(
+        dns.negative_ttl_s > 0,
+        &["dns", "negative_ttl_s"],
+        "must be greater than 0",
+    )
+}
+
 /// `user@host`, `host` or `user`: non-empty parts, one `@` at most, no spaces or controls.
 fn is_map_pattern(p: &str) -> bool {
     let clean = |s: &str| !s.is_empty() && !s.chars().any(|c| c.is_whitespace() || c.is_control());
@@ -257,6 +396,11 @@ mod tests {
         }
         for bad in ["", "a b", "-a.com", "a..b", "[192.0.2.1", "x_y.com"] {
             assert!(!is_host(bad), "{bad}");
+        }
+        assert!(is_domain_name("gw.localhost"));
+        assert!(is_domain_name("localhost"));
+        for bad in ["192.0.2.1", "::1", "[::1]", "", "gw example"] {
+            assert!(!is_domain_name(bad), "{bad}");
         }
     }
 

@@ -10,3 +10,4 @@ pub mod component;
 pub mod errors;
 pub mod im;
 pub mod service;
+pub mod setup;

@@ -181,6 +181,10 @@ pub struct ServerOptions {
     pub log_level: String,
     /// `sip.local_ip`; `None` binds [`LOOPBACK`].
     pub local_ip: Option<std::net::IpAddr>,
+    /// Replaces the `[applications]` table (default: echo only).
+    pub applications: Option<String>,
+    /// Appended to the configuration (further tables such as `[xmpp]`).
+    pub extra: String,
 }
 
 impl Default for ServerOptions {
@@ -193,6 +197,8 @@ impl Default for ServerOptions {
             max_message_size: None,
             log_level: "info,sylk=debug,sylk_sip=debug,sylk_sip_endpoint=debug".to_owned(),
             local_ip: None,
+            applications: None,
+            extra: String::new(),
         }
     }
 }
@@ -309,9 +315,16 @@ impl SylkServer {
         if let Some(max) = opts.max_message_size {
             let _ = writeln!(cfg, "max_message_size = {max}");
         }
-        let _ = writeln!(cfg, "\n[applications]");
-        let _ = writeln!(cfg, "default = \"echo\"");
-        let _ = writeln!(cfg, "enabled = [\"echo\"]");
+        match &opts.applications {
+            Some(table) => {
+                let _ = writeln!(cfg, "\n[applications]\n{table}");
+            }
+            None => {
+                let _ = writeln!(cfg, "\n[applications]");
+                let _ = writeln!(cfg, "default = \"echo\"");
+                let _ = writeln!(cfg, "enabled = [\"echo\"]");
+            }
+        }
         let _ = writeln!(cfg, "\n[applications.echo]");
         let _ = writeln!(cfg, "ring_ms = {}", opts.ring_ms);
         let _ = writeln!(cfg, "\n[store]");
@@ -320,6 +333,7 @@ impl SylkServer {
             "path = {}",
             toml_str(&dir.path().join("store").to_string_lossy())
         );
+        cfg.push_str(&opts.extra);
         fs::write(&config_path, &cfg).expect("write config");
 
         let log = fs::File::create(&log_path).expect("create log file");

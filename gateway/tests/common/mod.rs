@@ -155,7 +155,15 @@ pub mod serde_like {
 impl User {
     /// Starts the script with `args` (after the connection arguments).
     pub fn start(dir: &Path, jid: &str, password: &str, port: u16, args: &[&str]) -> User {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/xmpp_user.py");
+        // This harness serves the gateway crate's tests and the workspace root's.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let script = [
+            root.join("tests/py/xmpp_user.py"),
+            root.join("gateway/tests/py/xmpp_user.py"),
+        ]
+        .into_iter()
+        .find(|p| p.exists())
+        .expect("tests/py/xmpp_user.py");
         let stderr = dir.join(format!("user-{}.log", jid.replace(['@', '/'], "_")));
         let mut child = Command::new(python())
             .arg(&script)

@@ -48,6 +48,7 @@ class User(slixmpp.ClientXMPP):
         self.register_plugin("xep_0092")
         self.add_event_handler("session_start", self.on_start)
         self.add_event_handler("message", self.on_message)
+        self.add_event_handler("message_error", self.on_message_error)
         self.add_event_handler("disconnected", self.on_disconnected)
 
     async def on_start(self, _event):
@@ -60,7 +61,7 @@ class User(slixmpp.ClientXMPP):
             self.send_message(mto=to, mbody=body, mtype="chat")
         for to in self.args.iq or []:
             await self.query(to)
-        if self.args.expect == 0:
+        if self.args.expect == 0 and not self.args.expect_error:
             self.finished.set()
 
     async def query(self, to):
@@ -85,13 +86,13 @@ class User(slixmpp.ClientXMPP):
             except IqTimeout:
                 emit(event="iq", query=name, to=to, type="timeout", xml="")
 
+    def on_message_error(self, msg):
+        emit(event="error", **{"from": str(msg["from"])}, id=msg["id"],
+             condition=msg["error"]["condition"], type=msg["error"]["type"])
+        if self.args.expect_error:
+            self.finished.set()
+
     def on_message(self, msg):
-        if msg["type"] == "error":
-            emit(event="error", **{"from": str(msg["from"])}, id=msg["id"],
-                 condition=msg["error"]["condition"], type=msg["error"]["type"])
-            if self.args.expect_error:
-                self.finished.set()
-            return
         if msg["type"] not in ("chat", "normal") or not msg["body"]:
             return
         origin = msg.xml.find("{%s}origin-id" % SID)
