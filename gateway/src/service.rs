@@ -2,11 +2,14 @@
 //! domain and its users.
 //!
 //! Implemented: XEP-0030 service discovery (disco#info on the domain, on user JIDs and on our
-//! XEP-0115 caps node; disco#items, empty), XEP-0199 ping, XEP-0092 software version, and the
-//! XEP-0115 §5 verification string of our disco#info. Every other IQ get or set gets
+//! XEP-0115 caps node; disco#items, empty), XEP-0199 ping, XEP-0092 software version, XEP-0100
+//! §6.3 `jabber:iq:gateway` (a SIP address typed by a user becomes the JID to write to), and
+//! the XEP-0115 §5 verification string of our disco#info. Every other IQ get or set gets
 //! `service-unavailable` (RFC 6120 §8.3.3.19); IQ results and errors are consumed.
 
 use jid::Jid;
+
+use crate::address::{AddressMap, AddressingConfig};
 use minidom::Element;
 use xmpp_parsers::caps::{compute_disco, hash_caps};
 use xmpp_parsers::disco::{DiscoInfoQuery, DiscoInfoResult, DiscoItemsResult, Identity};
@@ -23,7 +26,16 @@ pub const CAPS_NODE: &str = "https://sylkserver.com";
 pub const SOFTWARE_NAME: &str = "sylk";
 
 /// The features the component domain implements, listed truthfully (XEP-0030 §3.1).
-pub const DOMAIN_FEATURES: &[&str] = &[ns::DISCO_INFO, ns::DISCO_ITEMS, ns::PING, ns::VERSION];
+pub const DOMAIN_FEATURES: &[&str] = &[
+    ns::DISCO_INFO,
+    ns::DISCO_ITEMS,
+    ns::PING,
+    ns::VERSION,
+    NS_GATEWAY,
+];
+
+/// XEP-0100 §6.3: the gateway interaction namespace.
+pub const NS_GATEWAY: &str = "jabber:iq:gateway";
 
 /// The features a user JID at the component implements (answered by the gateway).
 pub const USER_FEATURES: &[&str] = &[ns::DISCO_INFO, ns::PING];
@@ -45,14 +57,20 @@ pub struct Service {
     domain: String,
     /// The verification string of the domain's disco#info.
     ver: String,
+    /// Builds JIDs from the SIP addresses users type (XEP-0100); `None` if the domain is not
+    /// usable as a component domain.
+    map: Option<AddressMap>,
 }
 
 impl Service {
     /// The service of the component domain `domain`.
     pub fn new(domain: impl Into<String>) -> Self {
+        let domain = domain.into();
+        let map = AddressMap::new(&AddressingConfig::new(domain.clone())).ok();
         let mut service = Service {
-            domain: domain.into(),
+            domain,
             ver: String::new(),
+            map,
         };
         service.ver = caps_ver(&service.domain_info(None));
         service
@@ -101,7 +119,20 @@ impl Service {
                 id,
                 payload,
             } => (from, to, id, Some(payload)),
-            Iq::Set { from, to, id, .. } => (from, to, id, None),
+            Iq::Set {
+                from,
+                to,
+                id,
+                payload,
+            } => {
+                let to_user = to.as_ref().is_some_and(|j| j.node().is_some());
+                let reply = if to_user {
+                    Err(DefinedCondition::ServiceUnavailable)
+                } else {
+                    self.answer_set(payload)
+                };
+                return Some(address(reply_iq(id, reply), to, from));
+            }
             Iq::Result { .. } | Iq::Error { .. } => return None,
         };
         let to_user = to.as_ref().is_some_and(|j| j.node().is_some());
@@ -109,22 +140,7 @@ impl Service {
             Some(p) => self.answer_get(p, to_user),
             None => Err(DefinedCondition::ServiceUnavailable),
         };
-        let iq = match reply {
-            Ok(Some(payload)) => Iq::Result {
-                from: None,
-                to: None,
-                id,
-                payload: Some(payload),
-            },
-            Ok(None) => Iq::Result {
-                from: None,
-                to: None,
-                id,
-                payload: None,
-            },
-            Err(condition) => Iq::from_error(id, error(condition)),
-        };
-        Some(address(iq, to, from))
+        Some(address(reply_iq(id, reply), to, from))
     }
 
     /// The payload of the result to a get, or the error condition.
@@ -160,6 +176,17 @@ impl Service {
         if payload.is("ping", ns::PING) {
             return Ok(None);
         }
+        if payload.is("query", NS_GATEWAY) && !to_user {
+            // XEP-0100 §6.3.1: what to enter.
+            let query = Element::builder("query", NS_GATEWAY)
+                .append(
+                    Element::builder("desc", NS_GATEWAY)
+                        .append("Enter the SIP address of the contact"),
+                )
+                .append(Element::builder("prompt", NS_GATEWAY).append("SIP address"))
+                .build();
+            return Ok(Some(query));
+        }
         if payload.is("query", ns::VERSION) && !to_user {
             let version = VersionResult {
                 name: SOFTWARE_NAME.to_owned(),
@@ -169,6 +196,45 @@ impl Service {
             return Ok(Some(version.into()));
         }
         Err(DefinedCondition::ServiceUnavailable)
+    }
+}
+
+impl Service {
+    /// The payload of the result to a set, or the error condition: XEP-0100 §6.3.2 turns the
+    /// `<prompt/>` a user typed (`bob@sip.example.net` or `sip:bob@sip.example.net`) into the
+    /// JID to write to (`bob\40sip.example.net@<domain>`).
+    fn answer_set(&self, payload: Element) -> Result<Option<Element>, DefinedCondition> {
+        if !payload.is("query", NS_GATEWAY) {
+            return Err(DefinedCondition::ServiceUnavailable);
+        }
+        let map = self
+            .map
+            .as_ref()
+            .ok_or(DefinedCondition::ServiceUnavailable)?;
+        let prompt = payload
+            .get_child("prompt", NS_GATEWAY)
+            .map(Element::text)
+            .ok_or(DefinedCondition::BadRequest)?;
+        let jid = map
+            .gateway_prompt_to_jid(prompt.trim())
+            .map_err(|e| e.condition())?;
+        let query = Element::builder("query", NS_GATEWAY)
+            .append(Element::builder("jid", NS_GATEWAY).append(jid.to_string()))
+            .build();
+        Ok(Some(query))
+    }
+}
+
+/// The IQ result (with an optional payload) or error answering `id`.
+fn reply_iq(id: String, reply: Result<Option<Element>, DefinedCondition>) -> Iq {
+    match reply {
+        Ok(payload) => Iq::Result {
+            from: None,
+            to: None,
+            id,
+            payload,
+        },
+        Err(condition) => Iq::from_error(id, error(condition)),
     }
 }
 
@@ -210,6 +276,37 @@ mod tests {
     }
 
     const NS: &str = "xmlns='jabber:component:accept'";
+
+    #[test]
+    fn xep0100_gateway_prompt_and_jid() {
+        // §6.3.1: the prompt.
+        let r = reply(&format!("<iq {NS} type='get' id='g1' from='alice@localhost/x' to='gw.localhost'><query xmlns='jabber:iq:gateway'/></iq>"));
+        assert_eq!(r.attr("type"), Some("result"));
+        let q = r.get_child("query", NS_GATEWAY).unwrap();
+        assert!(
+            q.get_child("prompt", NS_GATEWAY).is_some()
+                && q.get_child("desc", NS_GATEWAY).is_some()
+        );
+        // §6.3.2: a SIP address becomes the escaped JID at the component.
+        for typed in ["bob@sip.example.net", "sip:bob@sip.example.net"] {
+            let r = reply(&format!("<iq {NS} type='set' id='g2' from='alice@localhost/x' to='gw.localhost'><query xmlns='jabber:iq:gateway'><prompt>{typed}</prompt></query></iq>"));
+            assert_eq!(r.attr("type"), Some("result"), "{typed}");
+            let jid = r
+                .get_child("query", NS_GATEWAY)
+                .and_then(|q| q.get_child("jid", NS_GATEWAY))
+                .map(Element::text);
+            assert_eq!(
+                jid.as_deref(),
+                Some("bob\\40sip.example.net@gw.localhost"),
+                "{typed}"
+            );
+        }
+        // Nonsense gets an error, and other sets stay unavailable.
+        let r = reply(&format!("<iq {NS} type='set' id='g3' from='alice@localhost/x' to='gw.localhost'><query xmlns='jabber:iq:gateway'><prompt>@@</prompt></query></iq>"));
+        assert_eq!(r.attr("type"), Some("error"));
+        let r = reply(&format!("<iq {NS} type='set' id='g4' from='alice@localhost/x' to='gw.localhost'><query xmlns='jabber:iq:register'/></iq>"));
+        assert_eq!(r.attr("type"), Some("error"));
+    }
 
     #[test]
     fn caps_ver_of_the_xep_0115_5_2_example() {
