@@ -9,7 +9,7 @@ use sylk_store::Store;
 
 use crate::address::{AddressError, AddressMap, AddressingConfig};
 use crate::app::Gateway;
-use crate::component::{self, ComponentHandle, ComponentSettings};
+use crate::component::{self, ComponentHandle};
 use crate::im::ImOptions;
 
 /// Why the gateway could not be built.
@@ -32,23 +32,6 @@ fn transport(t: sylk_config::Transport) -> Transport {
         sylk_config::Transport::Udp => Transport::Udp,
         sylk_config::Transport::Tcp => Transport::Tcp,
         sylk_config::Transport::Tls => Transport::Tls,
-    }
-}
-
-/// The component settings of `[xmpp]`.
-pub fn component_settings(config: &Config) -> ComponentSettings {
-    let x = &config.xmpp;
-    ComponentSettings {
-        host: x.host.clone(),
-        port: x.port,
-        jid: x.domain.clone(),
-        secret: x.secret.clone(),
-        ping_interval_ms: x.ping_interval_ms,
-        ping_timeout_ms: x.ping_timeout_ms,
-        backoff_min_ms: x.backoff_min_ms,
-        backoff_max_ms: x.backoff_max_ms,
-        queue_capacity: x.queue_capacity,
-        queue_ttl_secs: x.queue_ttl_s,
     }
 }
 
@@ -84,7 +67,7 @@ pub fn gateway(
     };
     let map = AddressMap::new(&addressing)?;
     let resolver = Resolver::new(resolver_settings(config))?;
-    let (handle, incoming, _task) = component::start(component_settings(config), store)?;
+    let (handle, incoming, _task) = component::start(config.xmpp.clone(), store)?;
     let opts = ImOptions {
         cpim: config.gateway.cpim,
         html: config.gateway.html,

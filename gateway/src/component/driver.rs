@@ -19,7 +19,7 @@ use xmpp_parsers::iq::Iq;
 use super::handle::{Delivery, Queued};
 use super::ledger::{Ledger, LedgerEvent, Transmit};
 use super::reconnect::{Failure, LinkState, Reconnect};
-use super::settings::ComponentSettings;
+use super::settings::{server_domain, ComponentSettings};
 use super::stanza::{ping, QueuedStanza};
 use crate::service::Service;
 
@@ -57,7 +57,7 @@ impl Driver {
             let failure = match self.connect().await {
                 Ok(link) => {
                     self.reconnect.handshake_ok();
-                    tracing::info!(domain = %self.settings.jid, "component link up");
+                    tracing::info!(domain = %self.settings.domain, "component link up");
                     self.state.send_replace(LinkState::Connected);
                     self.ledger.handle_link_up(Instant::now());
                     let failure = self.run_link(link).await;
@@ -73,16 +73,16 @@ impl Driver {
             let (state, until) = self.reconnect.failed(&failure, now, rand::random::<f64>());
             match (&state, &failure) {
                 (LinkState::AuthFailed { reason }, _) => {
-                    tracing::error!(domain = %self.settings.jid, "component handshake: {reason}");
+                    tracing::error!(domain = %self.settings.domain, "component handshake: {reason}");
                 }
                 (_, Failure::HandshakeRefused(reason)) => tracing::warn!(
-                    domain = %self.settings.jid,
+                    domain = %self.settings.domain,
                     "component handshake refused ({reason}): wrong secret, or the server still \
                      holds the previous link; retrying in {:?}",
                     until - now
                 ),
                 (_, Failure::Other(reason)) => tracing::warn!(
-                    domain = %self.settings.jid,
+                    domain = %self.settings.domain,
                     "component link down ({reason}); retrying in {:?}",
                     until - now
                 ),
@@ -103,7 +103,7 @@ impl Driver {
             response_timeout: s.ping_timeout() * 2,
         };
         let login = Component::new_plaintext(
-            &s.jid,
+            &s.domain,
             &s.secret,
             DnsConfig::addr(&addr.to_string()),
             timeouts,
@@ -128,9 +128,11 @@ impl Driver {
                 let stanza = match t {
                     Transmit::Stanza(Some(el)) => el,
                     Transmit::Stanza(None) => continue,
-                    Transmit::Ping(id) => {
-                        ping(&id, &self.settings.jid, self.settings.server_domain())
-                    }
+                    Transmit::Ping(id) => ping(
+                        &id,
+                        &self.settings.domain,
+                        server_domain(&self.settings.domain),
+                    ),
                 };
                 let Ok(stanza) = Stanza::try_from(stanza) else {
                     tracing::error!("queued stanza no longer parses; not written");

@@ -65,7 +65,7 @@ pub fn start(
     let (state_tx, state_rx) = watch::channel(LinkState::Connecting);
     let driver = driver::Driver {
         reconnect: reconnect::Reconnect::new(settings.backoff_min(), settings.backoff_max()),
-        service: Service::new(settings.jid.clone()),
+        service: Service::new(settings.domain.clone()),
         settings,
         ledger,
         queue: queue.clone(),

@@ -249,14 +249,14 @@ pub fn settings(port: u16, jid: &str, secret: &str) -> ComponentSettings {
     ComponentSettings {
         host: "127.0.0.1".into(),
         port,
-        jid: jid.into(),
+        domain: jid.into(),
         secret: secret.into(),
         ping_interval_ms: 1_000,
         ping_timeout_ms: 1_500,
         backoff_min_ms: 100,
         backoff_max_ms: 1_000,
         queue_capacity: 1_000,
-        queue_ttl_secs: 60,
+        queue_ttl_s: 60,
     }
 }
 
