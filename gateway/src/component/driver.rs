@@ -11,11 +11,11 @@ use futures::Stream;
 use minidom::Element;
 use sylk_store::Queue;
 use tokio::sync::{mpsc, oneshot, watch};
-use tokio_xmpp::connect::{DnsConfig, TcpServerConnector};
 use tokio_xmpp::xmlstream::Timeouts;
 use tokio_xmpp::{Component, Stanza};
 use xmpp_parsers::iq::Iq;
 
+use super::connector::NoDelayConnector;
 use super::handle::{Delivery, Queued};
 use super::ledger::{Ledger, LedgerEvent, Transmit};
 use super::reconnect::{Failure, LinkState, Reconnect};
@@ -24,7 +24,7 @@ use super::stanza::{ping, QueuedStanza};
 use crate::service::Service;
 
 /// The connection type of the link.
-type Link = Component<TcpServerConnector>;
+type Link = Component<NoDelayConnector>;
 
 /// The link driver; see the module documentation.
 #[derive(Debug)]
@@ -102,10 +102,10 @@ impl Driver {
             read_timeout: s.ping_interval() * 2 + s.ping_timeout(),
             response_timeout: s.ping_timeout() * 2,
         };
-        let login = Component::new_plaintext(
+        let login = Component::new_with_connector(
             &s.domain,
             &s.secret,
-            DnsConfig::addr(&addr.to_string()),
+            NoDelayConnector { addr },
             timeouts,
         );
         match tokio::time::timeout(s.ping_timeout(), login).await {

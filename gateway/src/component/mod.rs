@@ -23,6 +23,7 @@ use sylk_store::{QueueDef, Store, StoreError};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+mod connector;
 mod driver;
 mod handle;
 pub mod ledger;
