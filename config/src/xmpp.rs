@@ -21,6 +21,10 @@ pub struct Xmpp {
     pub ping_interval_ms: u64,
     /// How long a ping may stay unanswered before the link counts as dead, in milliseconds.
     pub ping_timeout_ms: u64,
+    /// How long the delivery-confirming ping waits after a stanza is written, so that a burst
+    /// of stanzas shares one ping, in milliseconds; each SIP MESSAGE is answered at most this
+    /// much later. 0 pings after every stanza.
+    pub confirm_delay_ms: u64,
     /// First reconnect delay after a failure, in milliseconds.
     pub backoff_min_ms: u64,
     /// Longest reconnect delay, in milliseconds; at least `backoff_min_ms`.
@@ -41,6 +45,7 @@ impl Default for Xmpp {
             secret: String::new(),
             ping_interval_ms: 20_000,
             ping_timeout_ms: 10_000,
+            confirm_delay_ms: 2,
             backoff_min_ms: 500,
             backoff_max_ms: 30_000,
             queue_capacity: 10_000,
@@ -58,6 +63,11 @@ impl Xmpp {
     /// `ping_timeout_ms` as a duration.
     pub fn ping_timeout(&self) -> Duration {
         Duration::from_millis(self.ping_timeout_ms)
+    }
+
+    /// `confirm_delay_ms` as a duration.
+    pub fn confirm_delay(&self) -> Duration {
+        Duration::from_millis(self.confirm_delay_ms)
     }
 
     /// `backoff_min_ms` as a duration.

@@ -94,6 +94,11 @@ pub struct Ledger<T> {
     ping_timeout: Duration,
     /// Longest wait of a stanza in the ledger.
     ttl: Duration,
+    /// How long a ping waits after the first stanza it will cover was written, so that a burst
+    /// of stanzas shares one ping.
+    ping_delay: Duration,
+    /// When the oldest stanza not covered by any ping was written.
+    first_uncovered_at: Option<Instant>,
 }
 
 impl<T: Clone> Ledger<T> {
@@ -117,7 +122,17 @@ impl<T: Clone> Ledger<T> {
             ping_interval,
             ping_timeout,
             ttl,
+            ping_delay: Duration::ZERO,
+            first_uncovered_at: None,
         }
+    }
+
+    /// Lets a ping wait `delay` after the first stanza it covers, so that stanzas written
+    /// within that time share one ping (fewer pings for the server, each stanza confirmed at
+    /// most `delay` later). Zero, the default, pings right after each write.
+    pub fn with_ping_delay(mut self, delay: Duration) -> Self {
+        self.ping_delay = delay;
+        self
     }
 
     /// Number of stanzas not yet handed over.
@@ -152,12 +167,14 @@ impl<T: Clone> Ledger<T> {
         self.connected = true;
         self.written = self.head;
         self.ping = None;
+        self.first_uncovered_at = None;
         self.last_ping_at = Some(now);
     }
 
     /// The link went down: nothing written on it counts any more.
     pub fn handle_link_down(&mut self) {
         self.connected = false;
+        self.first_uncovered_at = None;
         self.written = self.head;
         self.ping = None;
         self.last_ping_at = None;
@@ -189,6 +206,7 @@ impl<T: Clone> Ledger<T> {
         let offset = usize::try_from(self.written - self.head).ok()?;
         if let Some(entry) = self.entries.get(offset) {
             self.written += 1;
+            self.first_uncovered_at.get_or_insert(now);
             return Some(Transmit::Stanza(entry.stanza.clone()));
         }
         if self.ping.is_some() {
@@ -201,6 +219,13 @@ impl<T: Clone> Ledger<T> {
         if !uncovered && !idle_due {
             return None;
         }
+        let batching = self
+            .first_uncovered_at
+            .is_some_and(|at| now < at + self.ping_delay);
+        if batching && !idle_due {
+            return None;
+        }
+        self.first_uncovered_at = None;
         self.ping_seq += 1;
         let id = format!("{}{}", self.ping_prefix, self.ping_seq);
         self.ping = Some(OutstandingPing {
@@ -245,7 +270,10 @@ impl<T: Clone> Ledger<T> {
     pub fn poll_timeout(&self) -> Option<Instant> {
         let ping = match (&self.ping, self.last_ping_at) {
             (Some(p), _) => Some(p.sent_at + self.ping_timeout),
-            (None, Some(at)) if self.connected => Some(at + self.ping_interval),
+            (None, Some(at)) if self.connected => {
+                let batch = self.first_uncovered_at.map(|first| first + self.ping_delay);
+                Some(batch.map_or(at + self.ping_interval, |b| b.min(at + self.ping_interval)))
+            }
             _ => None,
         };
         let expiry = self.entries.front().map(|e| e.queued_at + self.ttl);
@@ -266,6 +294,34 @@ mod tests {
 
     fn ledger() -> Ledger<&'static str> {
         Ledger::new("p-", INTERVAL, TIMEOUT, TTL)
+    }
+
+    #[test]
+    fn a_burst_shares_one_ping_after_the_delay() {
+        let t0 = Instant::now();
+        let delay = Duration::from_millis(2);
+        let mut l = Ledger::new("p-", INTERVAL, TIMEOUT, TTL).with_ping_delay(delay);
+        l.handle_link_up(t0);
+        for (i, id) in ["a", "b", "c"].into_iter().enumerate() {
+            let now = t0 + Duration::from_micros(500 * i as u64);
+            l.push(id.into(), id, now);
+            // Written at once, no ping yet.
+            assert!(matches!(
+                drain(&mut l, now).as_slice(),
+                [Transmit::Stanza(_)]
+            ));
+        }
+        assert_eq!(l.poll_timeout(), Some(t0 + delay));
+        let out = drain(&mut l, t0 + delay);
+        let [Transmit::Ping(id)] = out.as_slice() else {
+            panic!("one ping: {out:?}")
+        };
+        assert!(l.handle_answer(id));
+        assert_eq!(
+            events(&mut l).len(),
+            3,
+            "one answer confirms the whole burst"
+        );
     }
 
     fn drain(l: &mut Ledger<&'static str>, now: Instant) -> Vec<Transmit<&'static str>> {

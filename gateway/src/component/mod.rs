@@ -59,7 +59,8 @@ pub fn start(
         settings.ping_interval(),
         settings.ping_timeout(),
         settings.queue_ttl(),
-    );
+    )
+    .with_ping_delay(settings.confirm_delay());
     driver::reload(&queue, &mut ledger);
     let (commands_tx, commands) = mpsc::unbounded_channel();
     let (incoming_tx, incoming) = mpsc::channel(INCOMING_DEPTH);

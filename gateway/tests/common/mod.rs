@@ -253,6 +253,7 @@ pub fn settings(port: u16, jid: &str, secret: &str) -> ComponentSettings {
         secret: secret.into(),
         ping_interval_ms: 1_000,
         ping_timeout_ms: 1_500,
+        confirm_delay_ms: 2,
         backoff_min_ms: 100,
         backoff_max_ms: 1_000,
         queue_capacity: 1_000,
