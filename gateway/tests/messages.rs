@@ -212,3 +212,57 @@ async fn sip_error_comes_back_as_stanza_error() {
     );
     let _ = tokio::task::spawn_blocking(move || wait_exit(&mut uas, Duration::from_secs(5))).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stanza_the_parsers_refuse_does_not_reset_the_link() {
+    if !peers("a_stanza_the_parsers_refuse_does_not_reset_the_link") {
+        return;
+    }
+    let server = Prosody::start(&[("alice", "pw")]);
+    let uas_port = common::free_port();
+    let (_stop, shutdown) = watch::channel(false);
+    let (_endpoint, _) = gateway(&server, uas_port, shutdown).await;
+    let mut uas = sipp("uas_message.xml", &["-p", &uas_port.to_string()]);
+    std::thread::sleep(Duration::from_millis(300));
+    let dir = tempfile::tempdir().unwrap();
+    let target = format!("bob\\40sip.test@{COMPONENT}");
+    // A message type no XMPP RFC defines: the server forwards it, our parsers refuse it.
+    let bogus =
+        format!("<message to='{target}' type='bogus' id='bogus-1'><body>x</body></message>");
+    let mut alice = User::start(
+        dir.path(),
+        "alice@localhost/phone",
+        "pw",
+        server.c2s_port,
+        &[
+            "--send-raw",
+            &bogus,
+            "--send",
+            &target,
+            "hello sip",
+            "--timeout",
+            "10",
+        ],
+    );
+    // The message right after it still reaches the SIP user: the link stayed up.
+    let passed = tokio::task::spawn_blocking(move || wait_exit(&mut uas, Duration::from_secs(15)))
+        .await
+        .unwrap();
+    assert!(
+        passed,
+        "the message after a refused stanza did not reach the SIP user"
+    );
+    let errors = tokio::task::spawn_blocking(move || {
+        alice.finish(Duration::from_secs(12));
+        alice.events("error")
+    })
+    .await
+    .unwrap();
+    // Only the refused stanza itself may come back as an error.
+    let others: Vec<_> = errors
+        .iter()
+        .filter(|e| e.field("id").as_deref() != Some("bogus-1"))
+        .map(|e| e.raw.clone())
+        .collect();
+    assert!(others.is_empty(), "errors for other messages: {others:?}");
+}

@@ -3,28 +3,23 @@
 //! decision lives in those.
 
 use std::collections::{HashMap, VecDeque};
-use std::future::poll_fn;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime};
 
-use futures::Stream;
 use minidom::Element;
 use sylk_store::Queue;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_xmpp::xmlstream::Timeouts;
-use tokio_xmpp::{Component, Stanza};
+use tokio_xmpp::Stanza;
 use xmpp_parsers::iq::Iq;
 
-use super::connector::NoDelayConnector;
+use super::connector::{Link, LoginError};
 use super::handle::{Delivery, Queued};
 use super::ledger::{Ledger, LedgerEvent, Transmit};
 use super::reconnect::{Failure, LinkState, Reconnect};
 use super::settings::{server_domain, ComponentSettings};
 use super::stanza::{ping, QueuedStanza};
 use crate::service::Service;
-
-/// The connection type of the link.
-type Link = Component<NoDelayConnector>;
 
 /// The link driver; see the module documentation.
 #[derive(Debug)]
@@ -102,20 +97,15 @@ impl Driver {
             read_timeout: s.ping_interval() * 2 + s.ping_timeout(),
             response_timeout: s.ping_timeout() * 2,
         };
-        let login = Component::new_with_connector(
-            &s.domain,
-            &s.secret,
-            NoDelayConnector { addr },
-            timeouts,
-        );
+        let login = Link::login(addr, &s.domain, &s.secret, timeouts);
         match tokio::time::timeout(s.ping_timeout(), login).await {
             Err(_) => Err(Failure::Other(format!(
                 "no handshake within {:?}",
                 s.ping_timeout()
             ))),
             Ok(Ok(link)) => Ok(link),
-            Ok(Err(tokio_xmpp::Error::Auth(e))) => Err(Failure::HandshakeRefused(e.to_string())),
-            Ok(Err(e)) => Err(Failure::Other(format!("connecting to {addr}: {e}"))),
+            Ok(Err(LoginError::Refused(reason))) => Err(Failure::HandshakeRefused(reason)),
+            Ok(Err(LoginError::Other(reason))) => Err(Failure::Other(reason)),
         }
     }
 
@@ -156,11 +146,11 @@ impl Driver {
                 cmd = self.commands.recv() => match cmd {
                     Some(q) => self.accept(q),
                     None => {
-                        let _ = tokio::time::timeout(write_timeout, link.send_end()).await;
+                        let _ = tokio::time::timeout(write_timeout, link.close()).await;
                         return None;
                     }
                 },
-                item = poll_fn(|cx| std::pin::Pin::new(&mut link).poll_next(cx)) => match item {
+                item = link.next() => match item {
                     None => {
                         return Some(Failure::Other(
                             "the server closed the stream, or reading failed".to_owned(),
@@ -296,7 +286,7 @@ pub(super) fn reload(queue: &Queue<QueuedStanza>, ledger: &mut Ledger<Option<Ele
 
 /// Writes one stanza, within `limit`.
 async fn write(link: &mut Link, stanza: Stanza, limit: Duration) -> Result<(), Failure> {
-    match tokio::time::timeout(limit, link.send_stanza(stanza)).await {
+    match tokio::time::timeout(limit, link.send(stanza)).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(Failure::Other(format!("writing: {e}"))),
         Err(_) => Err(Failure::Other(format!("write blocked for {limit:?}"))),

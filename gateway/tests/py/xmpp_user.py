@@ -80,6 +80,8 @@ class User(slixmpp.ClientXMPP):
             msg["id"] = self.new_id()
             msg.send()
             emit(event="sent", to=to, id=msg["id"], size=0)
+        for xml in self.args.send_raw or []:
+            self.send_raw(xml)
         for to, body in self.args.send or []:
             self.send_text(to, body)
         for to, size in self.args.send_big or []:
@@ -177,6 +179,8 @@ async def main():
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--send", nargs=2, action="append", metavar=("TO", "BODY"))
+    parser.add_argument("--send-raw", action="append", metavar="XML",
+                        help="write this XML on the stream as is (before --send)")
     parser.add_argument("--send-big", nargs=2, action="append", metavar=("TO", "SIZE"),
                         help="send a body of SIZE characters")
     parser.add_argument("--composing", action="append", metavar="TO",
