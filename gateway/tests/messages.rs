@@ -4,106 +4,20 @@
 //! Run: `cargo test -p sylk-gateway --test messages` (with `CI=true` a missing peer fails).
 
 mod common;
+#[path = "common/gw.rs"]
+mod gw;
 
-use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
-use common::prosody::{self, Prosody, COMPONENT, SECRET};
-use common::{require, settings, slixmpp_available, wait_state, User};
-use sylk_dns::{OutboundProxy, Resolver, ResolverSettings, Transport};
-use sylk_gateway::address::{AddressMap, AddressingConfig};
-use sylk_gateway::app::Gateway;
-use sylk_gateway::component::{self, LinkState};
-use sylk_gateway::im::ImOptions;
-use sylk_sip_endpoint::{AppRef, Endpoint};
-use sylk_store::Store;
-use tokio::sync::watch;
+use common::prosody::{self, Prosody};
+use common::{require, slixmpp_available, User};
+use gw::{gateway, proxy_settings, sipp_installed, sipp_passed, Sipp, COMPONENT};
+use sylk_dns::Transport;
 
 fn peers(test: &str) -> bool {
     require("prosody", prosody::available(), test)
         && require("python slixmpp", slixmpp_available(), test)
         && require("sipp", sipp_installed(), test)
-}
-
-/// Whether SIPp can be started (`sipp -v` exits non-zero, so only spawning is checked).
-fn sipp_installed() -> bool {
-    Command::new("sipp")
-        .arg("-v")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
-}
-
-/// A gateway on free ports attached to `server`, sending all SIP to `proxy_port` (SIPp).
-async fn gateway(
-    server: &Prosody,
-    proxy_port: u16,
-    shutdown: watch::Receiver<bool>,
-) -> (Endpoint, u16) {
-    let store = Store::open_temporary().unwrap();
-    let (handle, incoming, _task) =
-        component::start(settings(server.component_port, COMPONENT, SECRET), &store).unwrap();
-    wait_state(&handle, Duration::from_secs(10), |s| {
-        matches!(s, LinkState::Connected)
-    })
-    .await
-    .expect("component connected");
-    let resolver = Resolver::new(ResolverSettings {
-        outbound_proxy: Some(OutboundProxy {
-            transport: Transport::Udp,
-            host: "127.0.0.1".into(),
-            port: Some(proxy_port),
-        }),
-        ..ResolverSettings::default()
-    })
-    .unwrap();
-    let map = AddressMap::new(&AddressingConfig::new(COMPONENT)).unwrap();
-    let app: AppRef = Arc::new(Gateway::new(
-        map,
-        handle,
-        incoming,
-        resolver,
-        ImOptions::default(),
-    ));
-    let port = common::free_port();
-    let toml = format!(
-        "[sip]\nport = {port}\ntransports = [\"udp\"]\n[applications]\ndefault = \"gateway\"\nenabled = [\"gateway\"]\n"
-    );
-    let config = sylk_config::Config::from_toml_str(&toml, "gateway-test").unwrap();
-    (
-        Endpoint::start(&config, vec![app], shutdown).await.unwrap(),
-        port,
-    )
-}
-
-fn sipp(scenario: &str, args: &[&str]) -> std::process::Child {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/sipp")
-        .join(scenario);
-    Command::new("sipp")
-        .arg("-sf")
-        .arg(path)
-        .args(["-i", "127.0.0.1", "-m", "1", "-timeout", "20s", "-nostdin"])
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn sipp")
-}
-
-fn wait_exit(child: &mut std::process::Child, limit: Duration) -> bool {
-    let deadline = std::time::Instant::now() + limit;
-    while std::time::Instant::now() < deadline {
-        if let Ok(Some(status)) = child.try_wait() {
-            return status.success();
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    false
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -112,13 +26,14 @@ async fn xmpp_to_sip_and_back() {
         return;
     }
     let server = Prosody::start(&[("alice", "pw")]);
-    let uas_port = common::free_port();
-    let (_stop, shutdown) = watch::channel(false);
-    let (_endpoint, sip_port) = gateway(&server, uas_port, shutdown).await;
+    let uas = Sipp::start("uas_message.xml", &[]);
+    let gw = gateway(
+        server.component_port,
+        proxy_settings(Transport::Udp, uas.port),
+    )
+    .await;
 
     // XMPP → SIP: alice writes to a SIP user in gateway form (XEP-0106).
-    let mut uas = sipp("uas_message.xml", &["-p", &uas_port.to_string()]);
-    std::thread::sleep(Duration::from_millis(300));
     let dir = tempfile::tempdir().unwrap();
     let target = format!("bob\\40sip.test@{COMPONENT}");
     let mut alice = User::start(
@@ -140,19 +55,15 @@ async fn xmpp_to_sip_and_back() {
         alice.wait_for("online", Duration::from_secs(10)).is_some(),
         "alice online"
     );
-    let passed = tokio::task::spawn_blocking(move || wait_exit(&mut uas, Duration::from_secs(20)))
-        .await
-        .unwrap();
+    let (passed, _uas) = sipp_passed(uas, Duration::from_secs(20)).await;
     assert!(
         passed,
         "the SIP user did not get alice's MESSAGE as expected"
     );
 
     // SIP → XMPP: a SIP user writes to alice; the 200 comes once Prosody has it.
-    let mut uac = sipp("uac_message.xml", &[&format!("127.0.0.1:{sip_port}")]);
-    let passed = tokio::task::spawn_blocking(move || wait_exit(&mut uac, Duration::from_secs(20)))
-        .await
-        .unwrap();
+    let uac = Sipp::start("uac_message.xml", &[&format!("127.0.0.1:{}", gw.sip_port)]);
+    let (passed, _uac) = sipp_passed(uac, Duration::from_secs(20)).await;
     assert!(passed, "the SIP MESSAGE to alice was not answered 200");
     let got = tokio::task::spawn_blocking(move || {
         let m = alice.wait_for("message", Duration::from_secs(10));
@@ -174,11 +85,12 @@ async fn sip_error_comes_back_as_stanza_error() {
         return;
     }
     let server = Prosody::start(&[("alice", "pw")]);
-    let uas_port = common::free_port();
-    let (_stop, shutdown) = watch::channel(false);
-    let (_endpoint, _) = gateway(&server, uas_port, shutdown).await;
-    let mut uas = sipp("uas_message_404.xml", &["-p", &uas_port.to_string()]);
-    std::thread::sleep(Duration::from_millis(300));
+    let uas = Sipp::start("uas_message_404.xml", &[]);
+    let _gw = gateway(
+        server.component_port,
+        proxy_settings(Transport::Udp, uas.port),
+    )
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let target = format!("bob\\40sip.test@{COMPONENT}");
     let mut alice = User::start(
@@ -210,7 +122,7 @@ async fn sip_error_comes_back_as_stanza_error() {
         "{}",
         err.raw
     );
-    let _ = tokio::task::spawn_blocking(move || wait_exit(&mut uas, Duration::from_secs(5))).await;
+    let _ = sipp_passed(uas, Duration::from_secs(5)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -219,11 +131,12 @@ async fn a_stanza_the_parsers_refuse_does_not_reset_the_link() {
         return;
     }
     let server = Prosody::start(&[("alice", "pw")]);
-    let uas_port = common::free_port();
-    let (_stop, shutdown) = watch::channel(false);
-    let (_endpoint, _) = gateway(&server, uas_port, shutdown).await;
-    let mut uas = sipp("uas_message.xml", &["-p", &uas_port.to_string()]);
-    std::thread::sleep(Duration::from_millis(300));
+    let uas = Sipp::start("uas_message.xml", &[]);
+    let _gw = gateway(
+        server.component_port,
+        proxy_settings(Transport::Udp, uas.port),
+    )
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let target = format!("bob\\40sip.test@{COMPONENT}");
     // A message type no XMPP RFC defines: the server forwards it, our parsers refuse it.
@@ -245,9 +158,7 @@ async fn a_stanza_the_parsers_refuse_does_not_reset_the_link() {
         ],
     );
     // The message right after it still reaches the SIP user: the link stayed up.
-    let passed = tokio::task::spawn_blocking(move || wait_exit(&mut uas, Duration::from_secs(15)))
-        .await
-        .unwrap();
+    let (passed, _uas) = sipp_passed(uas, Duration::from_secs(15)).await;
     assert!(
         passed,
         "the message after a refused stanza did not reach the SIP user"
