@@ -55,10 +55,10 @@ struct OutgoingInvite {
     cancelled: bool,
 }
 
-/// A request handed to an application and not answered yet (answered 503 at shutdown).
+/// A request handed to an application and not answered yet (answered 503 at shutdown; the
+/// request itself stays in its server transaction).
 #[derive(Debug)]
 struct Pending {
-    request: Request,
     finished: Arc<AtomicBool>,
     to_tag: String,
 }
@@ -210,8 +210,11 @@ impl Core {
         let now = Instant::now();
         let pending: Vec<_> = self.pending.drain().collect();
         for (key, p) in pending {
-            if !p.finished.load(Ordering::Relaxed) {
-                let mut resp = Response::for_request(&p.request, 503);
+            if p.finished.load(Ordering::Relaxed) {
+                continue;
+            }
+            if let Some(request) = self.layer.server_request(&key) {
+                let mut resp = Response::for_request(request, 503);
                 resp.reason = "Shutting Down".into();
                 add_to_tag(&mut resp, &p.to_tag);
                 let _ = self.layer.respond(&key, resp, now);
@@ -331,7 +334,7 @@ impl Core {
                     Err(rej) => return self.reply(&key, &req, rej.status, Some(rej.reason), now),
                 };
                 let contact = self.contact_uri(peer.kind, is_sips(&req.uri)).into();
-                let tx = self.hand_over(key, &req, peer, sylk_sip::dialog::new_tag(), contact);
+                let tx = self.hand_over(key, peer, sylk_sip::dialog::new_tag(), contact);
                 match req.method {
                     Method::Invite => app.incoming_session(IncomingSession::new(req, peer, tx)),
                     Method::Message => app.incoming_message(IncomingRequest::new(req, peer, tx)),
@@ -397,7 +400,7 @@ impl Core {
             }
             _ => {
                 let events = entry.events.clone();
-                let tx = self.hand_over(key, &req, peer, id.local_tag.clone(), contact);
+                let tx = self.hand_over(key, peer, id.local_tag.clone(), contact);
                 // If the application dropped the session, the request comes back inside the
                 // send error and dropping it answers 500.
                 let request = Box::new(IncomingRequest::new(req, peer, tx));
@@ -406,19 +409,17 @@ impl Core {
         }
     }
 
-    /// Records `req` as pending (answered 503 at shutdown) and makes the reference through
+    /// Records the request of `key` as pending (answered 503 at shutdown) and makes the reference through
     /// which its application answers it, with `to_tag` as our tag.
     fn hand_over(
         &mut self,
         key: ServerKey,
-        req: &Request,
         peer: Peer,
         to_tag: String,
         contact: Arc<str>,
     ) -> ServerTxRef {
         let finished = Arc::new(AtomicBool::new(false));
         let pending = Pending {
-            request: req.clone(),
             finished: finished.clone(),
             to_tag: to_tag.clone(),
         };
