@@ -86,3 +86,20 @@ fn an_unacknowledged_2xx_ends_the_session_with_bye() {
     let bye = bye.expect("no BYE after the 2xx went unacknowledged");
     assert_eq!(header(&bye, "Call-ID"), Some("noack-1"));
 }
+
+#[test]
+fn require_of_an_unknown_extension_gets_420_listing_it() {
+    // RFC 3261 §8.2.2.3: 420 (Bad Extension) with the option tags in Unsupported.
+    let server = SylkServer::start(&ServerOptions::default());
+    let addr = server.addr();
+    let sock = socket();
+    let local = sock.local_addr().unwrap();
+    let msg = format!(
+        "MESSAGE sip:echo@{addr} SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bK-req-1\r\n\
+         Max-Forwards: 70\r\nFrom: <sip:alice@{local}>;tag=r1\r\nTo: <sip:echo@{addr}>\r\n\
+         Call-ID: req-1\r\nCSeq: 1 MESSAGE\r\nRequire: foo, bar\r\nContent-Length: 0\r\n\r\n"
+    );
+    let resp = transact(&sock, addr, &msg, "MESSAGE");
+    assert_eq!(status_of(resp.as_bytes()), Some(420), "{resp}");
+    assert_eq!(header(&resp, "Unsupported"), Some("foo, bar"), "{resp}");
+}
