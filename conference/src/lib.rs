@@ -4,3 +4,5 @@
 //! nicknames and private messages, watch the room through RFC 4575 conference-info and manage
 //! participants with RFC 4579 REFER. The protocol cores here are sans-IO; the tokio driver wires
 //! them to the SIP endpoint.
+
+pub mod info;

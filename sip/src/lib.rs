@@ -8,6 +8,7 @@ pub mod cpim;
 pub mod dialog;
 pub mod headers;
 pub mod message;
+pub mod msrp;
 pub mod sdp;
 pub mod transaction;
 pub mod transport;
