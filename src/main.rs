@@ -70,7 +70,12 @@ fn main() -> ExitCode {
                 }
             };
             init_logging(&config);
-            let runtime = match tokio::runtime::Runtime::new() {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.enable_all();
+            if config.runtime.worker_threads > 0 {
+                builder.worker_threads(config.runtime.worker_threads);
+            }
+            let runtime = match builder.build() {
                 Ok(r) => r,
                 Err(e) => {
                     eprintln!("sylk: cannot start the runtime: {e}");

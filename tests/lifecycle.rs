@@ -13,8 +13,10 @@ use common::{status_of, ServerOptions, SylkServer, LOOPBACK};
 
 #[test]
 fn sigterm_answers_a_ringing_invite_503_and_exits_zero() {
+    // One worker thread ([runtime]): the shutdown path must not need a second one.
     let mut server = SylkServer::start(&ServerOptions {
         ring_ms: 60_000,
+        extra: "[runtime]\nworker_threads = 1\n".to_owned(),
         ..ServerOptions::default()
     });
     let sock = UdpSocket::bind((LOOPBACK, 0)).unwrap();

@@ -27,6 +27,7 @@ mod error;
 mod gateway;
 mod locate;
 mod log;
+mod runtime;
 mod sip;
 mod store;
 mod validate;
@@ -37,6 +38,7 @@ pub use dns::{Dns, OutboundProxy};
 pub use error::{ConfigError, Location};
 pub use gateway::Gateway;
 pub use log::Log;
+pub use runtime::Runtime;
 pub use sip::{Sip, Transport};
 pub use store::Store;
 pub use xmpp::Xmpp;
@@ -73,6 +75,8 @@ impl std::fmt::Debug for Source {
 pub struct Config {
     /// `[log]`: diagnostics.
     pub log: Log,
+    /// `[runtime]`: threads.
+    pub runtime: Runtime,
     /// `[sip]`: listeners, transports, timers, access control.
     pub sip: Sip,
     /// `[applications]`: which applications run and what reaches each.
@@ -94,6 +98,7 @@ impl PartialEq for Config {
     /// Compares the settings only, not where they were read from.
     fn eq(&self, other: &Self) -> bool {
         self.log == other.log
+            && self.runtime == other.runtime
             && self.sip == other.sip
             && self.applications == other.applications
             && self.store == other.store

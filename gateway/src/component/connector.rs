@@ -116,9 +116,19 @@ impl Link {
         }
     }
 
-    /// Writes one stanza.
+    /// Writes one stanza and flushes.
     pub async fn send(&mut self, stanza: Stanza) -> std::io::Result<()> {
         self.stream.send(&XmppStreamElement::Stanza(stanza)).await
+    }
+
+    /// Writes one stream element into the stream's buffer; [`Link::flush`] sends it.
+    pub async fn feed(&mut self, element: &XmppStreamElement) -> std::io::Result<()> {
+        self.stream.feed(element).await
+    }
+
+    /// Sends what [`Link::feed`] buffered.
+    pub async fn flush(&mut self) -> std::io::Result<()> {
+        SinkExt::<&XmppStreamElement>::flush(&mut self.stream).await
     }
 
     /// The next stanza from the server; `None` once the stream is over (closed, a stream error,

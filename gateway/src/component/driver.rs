@@ -4,12 +4,13 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use minidom::Element;
 use sylk_store::Queue;
 use tokio::sync::{mpsc, oneshot, watch};
-use tokio_xmpp::xmlstream::Timeouts;
+use tokio_xmpp::xmlstream::{Timeouts, XmppStreamElement};
 use tokio_xmpp::Stanza;
 use xmpp_parsers::iq::Iq;
 
@@ -27,7 +28,7 @@ pub(super) struct Driver {
     /// The link's settings.
     pub settings: ComponentSettings,
     /// Delivery bookkeeping; stanzas are kept parsed (`None`: unreadable record in the store).
-    pub ledger: Ledger<Option<Element>>,
+    pub ledger: Ledger<Option<Arc<XmppStreamElement>>>,
     /// Reconnect policy.
     pub reconnect: Reconnect,
     /// The persisted outbox, popped in step with the ledger's events.
@@ -114,21 +115,31 @@ impl Driver {
         let write_timeout = self.settings.ping_timeout();
         loop {
             let now = Instant::now();
+            let mut written = false;
             while let Some(t) = self.ledger.poll_transmit(now) {
                 let stanza = match t {
-                    Transmit::Stanza(Some(el)) => el,
+                    Transmit::Stanza(Some(element)) => element,
                     Transmit::Stanza(None) => continue,
-                    Transmit::Ping(id) => ping(
-                        &id,
-                        &self.settings.domain,
-                        server_domain(&self.settings.domain),
-                    ),
+                    Transmit::Ping(id) => {
+                        let to = server_domain(&self.settings.domain);
+                        match Stanza::try_from(ping(&id, &self.settings.domain, to)) {
+                            Ok(stanza) => outgoing(stanza),
+                            Err(e) => {
+                                tracing::error!("cannot build a ping to {to}: {e}");
+                                continue;
+                            }
+                        }
+                    }
                 };
-                let Ok(stanza) = Stanza::try_from(stanza) else {
-                    tracing::error!("queued stanza no longer parses; not written");
-                    continue;
-                };
-                if let Err(f) = write(&mut link, stanza, write_timeout).await {
+                let fed = tokio::time::timeout(write_timeout, link.feed(&stanza)).await;
+                if let Err(f) = io_outcome(fed, write_timeout) {
+                    return Some(f);
+                }
+                written = true;
+            }
+            // One flush (one system call) for everything due now.
+            if written {
+                if let Err(f) = flush(&mut link, write_timeout).await {
                     return Some(f);
                 }
             }
@@ -195,7 +206,7 @@ impl Driver {
 
     /// Takes a new stanza from a handle.
     fn accept(&mut self, q: Queued) {
-        let stanza = Some(q.element);
+        let stanza = Some(outgoing(q.stanza));
         self.notify
             .entry(q.id.clone())
             .or_default()
@@ -266,14 +277,17 @@ impl Driver {
 
 /// Loads the persisted outbox into `ledger` (after a restart), ages computed from wall-clock
 /// time.
-pub(super) fn reload(queue: &Queue<QueuedStanza>, ledger: &mut Ledger<Option<Element>>) {
+pub(super) fn reload(
+    queue: &Queue<QueuedStanza>,
+    ledger: &mut Ledger<Option<Arc<XmppStreamElement>>>,
+) {
     let now = Instant::now();
     let wall = SystemTime::now();
     for record in queue.iter() {
         match record {
             Ok(r) => {
                 let queued_at = now.checked_sub(r.age(wall)).unwrap_or(now);
-                let stanza = r.to_element().ok();
+                let stanza = r.to_stanza().ok().map(outgoing);
                 if stanza.is_none() {
                     tracing::error!(id = %r.id, "unreadable stanza in the component outbox");
                 }
@@ -284,9 +298,26 @@ pub(super) fn reload(queue: &Queue<QueuedStanza>, ledger: &mut Ledger<Option<Ele
     }
 }
 
-/// Writes one stanza, within `limit`.
+/// A stanza as the link writes it; shared, so that keeping it for a re-send costs no copy.
+fn outgoing(stanza: Stanza) -> Arc<XmppStreamElement> {
+    Arc::new(XmppStreamElement::Stanza(stanza))
+}
+
+/// Writes one stanza and flushes, within `limit`.
 async fn write(link: &mut Link, stanza: Stanza, limit: Duration) -> Result<(), Failure> {
-    match tokio::time::timeout(limit, link.send(stanza)).await {
+    io_outcome(tokio::time::timeout(limit, link.send(stanza)).await, limit)
+}
+
+/// Writes out what the link has buffered, within `limit`.
+async fn flush(link: &mut Link, limit: Duration) -> Result<(), Failure> {
+    io_outcome(tokio::time::timeout(limit, link.flush()).await, limit)
+}
+
+fn io_outcome(
+    r: Result<std::io::Result<()>, tokio::time::error::Elapsed>,
+    limit: Duration,
+) -> Result<(), Failure> {
+    match r {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(Failure::Other(format!("writing: {e}"))),
         Err(_) => Err(Failure::Other(format!("write blocked for {limit:?}"))),

@@ -10,9 +10,10 @@ use std::time::{Instant, SystemTime};
 use minidom::Element;
 use sylk_store::{Queue, StoreError};
 use tokio::sync::{mpsc, oneshot, watch};
+use tokio_xmpp::Stanza;
 
 use super::reconnect::LinkState;
-use super::stanza::{stamp, unix_ms, InvalidStanza, QueuedStanza};
+use super::stanza::{stamp, unix_ms, InvalidStanza, QueuedStanza, Stamped};
 
 /// The outcome of one queued stanza.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,7 +79,7 @@ pub(super) struct Queued {
     /// Its stable id.
     pub id: String,
     /// The stamped stanza.
-    pub element: Element,
+    pub stanza: Stanza,
     /// When it was queued.
     pub queued_at: Instant,
     /// Where to report its outcome.
@@ -126,10 +127,10 @@ impl ComponentHandle {
     /// [`DeliveryReceiver::id`]), is persisted, and is written again after a reconnect until
     /// the server has accepted it or it outlived the queue's time to live.
     pub fn send(&self, stanza: impl Into<Element>) -> Result<DeliveryReceiver, SendError> {
-        let (id, element) = stamp(stanza.into())?;
+        let Stamped { id, xml, stanza } = stamp(stanza.into())?;
         let record = QueuedStanza {
             id: id.clone(),
-            xml: String::from(&element),
+            xml,
             queued_unix_ms: unix_ms(SystemTime::now()),
         };
         let (notify, rx) = oneshot::channel();
@@ -147,7 +148,7 @@ impl ComponentHandle {
         })?;
         let queued = Queued {
             id: id.clone(),
-            element,
+            stanza,
             queued_at: Instant::now(),
             notify,
         };

@@ -38,13 +38,12 @@ impl QueuedStanza {
     }
 
     /// The stanza, parsed and checked for writing.
-    pub fn to_element(&self) -> Result<Element, InvalidStanza> {
+    pub fn to_stanza(&self) -> Result<Stanza, InvalidStanza> {
         let element: Element = self
             .xml
             .parse()
             .map_err(|e: minidom::Error| InvalidStanza::Malformed(e.to_string()))?;
-        Stanza::try_from(element.clone()).map_err(|e| InvalidStanza::Malformed(e.to_string()))?;
-        Ok(element)
+        Stanza::try_from(element).map_err(|e| InvalidStanza::Malformed(e.to_string()))
     }
 }
 
@@ -61,8 +60,9 @@ pub fn new_id() -> String {
 
 /// Gives `element` a stable id and returns it: a `<message/>` gets an `id` attribute if it
 /// lacks one and an XEP-0359 `<origin-id/>` carrying the stable id; other stanzas keep or get
-/// an `id` attribute. Checks that the result is a stanza the component stream can carry.
-pub fn stamp(mut element: Element) -> Result<(String, Element), InvalidStanza> {
+/// an `id` attribute. Checks that the result is a stanza the component stream can carry and
+/// returns it both printed (for the outbox) and parsed (for the link).
+pub fn stamp(mut element: Element) -> Result<Stamped, InvalidStanza> {
     let id = match element.attr("id") {
         Some(id) if !id.is_empty() => id.to_owned(),
         _ => {
@@ -89,8 +89,20 @@ pub fn stamp(mut element: Element) -> Result<(String, Element), InvalidStanza> {
     } else {
         id
     };
-    Stanza::try_from(element.clone()).map_err(|e| InvalidStanza::Malformed(e.to_string()))?;
-    Ok((id, element))
+    let xml = String::from(&element);
+    let stanza = Stanza::try_from(element).map_err(|e| InvalidStanza::Malformed(e.to_string()))?;
+    Ok(Stamped { id, xml, stanza })
+}
+
+/// A stanza with its stable id, from [`stamp`].
+#[derive(Debug)]
+pub struct Stamped {
+    /// The stable id (XEP-0359 origin-id for messages, else the `id` attribute).
+    pub id: String,
+    /// The stanza printed, as the outbox keeps it.
+    pub xml: String,
+    /// The stanza parsed, as the link writes it.
+    pub stanza: Stanza,
 }
 
 /// An XEP-0199 §4.2 ping from the component to the server.
@@ -114,36 +126,39 @@ mod tests {
 
     #[test]
     fn message_gets_id_and_origin_id() {
-        let (id, el) = stamp(parse(
+        let Stamped { id, xml, .. } = stamp(parse(
             "<message xmlns='jabber:component:accept' to='a@b' from='x@gw.b'><body>hi</body></message>",
         ))
         .unwrap();
+        let el = parse(&xml);
         assert_eq!(el.attr("id"), Some(id.as_str()));
         let origin = el.get_child("origin-id", ns::SID).unwrap();
         assert_eq!(origin.attr("id"), Some(id.as_str()));
-        let (again, el2) = stamp(el.clone()).unwrap();
-        assert_eq!(again, id, "stamping is idempotent");
-        assert_eq!(el2.children().count(), el.children().count());
+        let again = stamp(el.clone()).unwrap();
+        assert_eq!(again.id, id, "stamping is idempotent");
+        assert_eq!(parse(&again.xml).children().count(), el.children().count());
     }
 
     #[test]
     fn existing_origin_id_is_the_stable_id() {
-        let (id, _) = stamp(parse(
+        let stamped = stamp(parse(
             "<message xmlns='jabber:component:accept' id='m1' to='a@b'>\
              <origin-id xmlns='urn:xmpp:sid:0' id='o1'/></message>",
         ))
         .unwrap();
-        assert_eq!(id, "o1");
+        assert_eq!(stamped.id, "o1");
     }
 
     #[test]
     fn presence_keeps_its_id() {
-        let (id, el) = stamp(parse(
+        let stamped = stamp(parse(
             "<presence xmlns='jabber:component:accept' id='p7' to='a@b'/>",
         ))
         .unwrap();
-        assert_eq!(id, "p7");
-        assert!(el.get_child("origin-id", ns::SID).is_none());
+        assert_eq!(stamped.id, "p7");
+        assert!(parse(&stamped.xml)
+            .get_child("origin-id", ns::SID)
+            .is_none());
     }
 
     #[test]
@@ -156,14 +171,15 @@ mod tests {
 
     #[test]
     fn queued_stanza_round_trips_and_ages() {
-        let (id, el) = stamp(parse("<message xmlns='jabber:component:accept' to='a@b'/>")).unwrap();
+        let Stamped { id, xml, .. } =
+            stamp(parse("<message xmlns='jabber:component:accept' to='a@b'/>")).unwrap();
         let now = SystemTime::now();
         let q = QueuedStanza {
             id,
-            xml: String::from(&el),
+            xml,
             queued_unix_ms: unix_ms(now) - 1500,
         };
-        assert!(q.to_element().is_ok());
+        assert!(q.to_stanza().is_ok());
         let age = q.age(now);
         assert!(age >= Duration::from_millis(1400) && age <= Duration::from_millis(1600));
     }
