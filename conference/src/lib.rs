@@ -6,3 +6,4 @@
 //! them to the SIP endpoint.
 
 pub mod info;
+pub mod room;
