@@ -10,6 +10,7 @@ pub mod app;
 pub mod core;
 pub mod echo;
 pub mod handle;
+pub mod msrp;
 pub mod router;
 pub mod trace;
 pub mod transport;
