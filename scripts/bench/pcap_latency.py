@@ -1,16 +1,19 @@
-"""The latency a gateway itself adds, read from a loopback capture of one bench-gateway phase.
+"""Where a bench-gateway message spends its time, read from a loopback capture of one phase.
 
-    python3 pcap_latency.py CAPTURE.pcap x2s|s2x     prints "p50_ms p99_ms matched"
+    python3 pcap_latency.py CAPTURE.pcap x2s|s2x
+        prints "gateway_p50_ms gateway_p99_ms server_p50_ms server_p99_ms matched"
 
 Every benchmark message carries "gwbench n=I" in its body, so each crossing of the loopback
 interface can be told apart in the capture (several stanzas sharing one TCP segment included):
 
-- x2s: ... TCP (server → gateway's component socket), then UDP (gateway → SIP UAS). Added
-  latency: the UDP MESSAGE's time minus that of the last TCP segment carrying it before.
-- s2x: UDP (SIP UAC → gateway), then TCP (gateway → server), then TCP (server → reader). Added
-  latency: the first TCP segment carrying it after the UDP MESSAGE, minus the UDP's time.
+- x2s: TCP (sender → XMPP server), TCP (server → gateway's component socket), then UDP
+  (gateway → SIP UAS). Gateway: the UDP MESSAGE's time minus that of the last TCP segment
+  carrying the message before it; server: that segment minus the one before it.
+- s2x: UDP (SIP UAC → gateway), TCP (gateway → server), TCP (server → reader). Gateway: the
+  first TCP segment carrying the message after the UDP MESSAGE, minus the UDP's time; server:
+  the next TCP segment minus that one.
 
-Times are the kernel's capture stamps, so the figure holds the gateway's own work, its queues
+Times are the kernel's capture stamps, so the gateway's figure holds its own work, its queues
 and its system calls, and none of the XMPP server's, the load generators' or the reader's.
 """
 
@@ -47,34 +50,43 @@ def packets(path):
                 yield sec + frac / scale, "tcp", l4[(l4[12] >> 4) * 4:]
 
 
-def added(path, direction):
+def split(path, direction):
+    """The gateway's and the server's time per message, in ms, each list sorted."""
     seen = {}
     for t, kind, payload in packets(path):
         for m in BODY.finditer(payload):
             seen.setdefault(int(m.group(1)), []).append((t, kind))
-    out = []
+    gateway, server = [], []
     for events in seen.values():
         events.sort()
+        udp = next((i for i, e in enumerate(events) if e[1] == "udp"), None)
+        if udp is None:
+            continue
         if direction == "x2s":
-            udp = next((i for i, e in enumerate(events) if e[1] == "udp"), None)
-            tcp = [e for e in events[:udp or 0] if e[1] == "tcp"]
-            if udp is not None and tcp:
-                out.append((events[udp][0] - tcp[-1][0]) * 1000)
-        else:
-            udp = next((i for i, e in enumerate(events) if e[1] == "udp"), None)
-            tcp = [e for e in events[(udp or 0) + 1:] if e[1] == "tcp"] if udp is not None else []
+            tcp = [t for t, kind in events[:udp] if kind == "tcp"]
             if tcp:
-                out.append((tcp[0][0] - events[udp][0]) * 1000)
-    return sorted(out)
+                gateway.append((events[udp][0] - tcp[-1]) * 1000)
+            if len(tcp) >= 2:
+                server.append((tcp[-1] - tcp[-2]) * 1000)
+        else:
+            tcp = [t for t, kind in events[udp + 1:] if kind == "tcp"]
+            if tcp:
+                gateway.append((tcp[0] - events[udp][0]) * 1000)
+            if len(tcp) >= 2:
+                server.append((tcp[1] - tcp[0]) * 1000)
+    return sorted(gateway), sorted(server)
+
+
+def pct(values, p):
+    if not values:
+        return float("nan")
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
 def main():
-    lat = added(sys.argv[1], sys.argv[2])
-    if not lat:
-        print("nan nan 0")
-        return
-    pct = lambda p: lat[min(len(lat) - 1, int(round(p / 100 * (len(lat) - 1))))]
-    print(f"{pct(50):.3f} {pct(99):.3f} {len(lat)}")
+    gateway, server = split(sys.argv[1], sys.argv[2])
+    print(f"{pct(gateway, 50):.3f} {pct(gateway, 99):.3f} "
+          f"{pct(server, 50):.3f} {pct(server, 99):.3f} {len(gateway)}")
 
 
 if __name__ == "__main__":
