@@ -18,6 +18,7 @@
 //! headers are ignored and the host is compared case-insensitively.
 
 use serde::{Deserialize, Serialize};
+use sylk_sip::uri::Uri;
 
 /// Why a URI pattern was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -157,15 +158,33 @@ fn strip_sip_scheme(s: &str) -> &str {
 }
 
 /// The address of record of a URI, used to compare participants: angle brackets, the
-/// `sip:`/`sips:` scheme, URI parameters (`;...`) and headers (`?...`) are dropped and the
-/// host is lowercased; the user part keeps its case (RFC 3261 §19.1.4). Other schemes are
-/// kept, lowercased.
+/// `sip:`/`sips:` scheme, URI parameters (`;...`) and headers (`?...`) are dropped.
+/// `sip:`/`sips:` URIs (and scheme-less `user@host`) are read by the SIP URI parser, so
+/// percent-escapes in the user part are decoded and the host is lowercased; the user part keeps
+/// its case (RFC 3261 §19.1.4). Other schemes are kept, lowercased, with the host lowercased.
 pub fn aor(uri: &str) -> String {
     let t = uri.trim();
     let t = t
         .strip_prefix('<')
         .and_then(|u| u.strip_suffix('>'))
         .unwrap_or(t);
+    let sip = if strip_sip_scheme(t).len() != t.len() {
+        Uri::parse(t).ok()
+    } else if !t.contains(':') {
+        Uri::parse(&format!("sip:{t}")).ok()
+    } else {
+        None
+    };
+    if let Some(Uri::Sip(u)) = sip {
+        let mut host = u.host.to_string().to_ascii_lowercase();
+        if let Some(port) = u.port {
+            host = format!("{host}:{port}");
+        }
+        return match u.user {
+            Some(user) => format!("{user}@{host}"),
+            None => host,
+        };
+    }
     let stripped = strip_sip_scheme(t);
     let (scheme, rest) = if stripped.len() != t.len() {
         ("", stripped)
@@ -200,6 +219,12 @@ mod tests {
         );
         assert_eq!(aor("<sips:bob@x.org?subject=hi>"), "bob@x.org");
         assert_eq!(aor("bob@X.org"), "bob@x.org");
+        // Escaped and plain user parts are the same user (RFC 3261 §19.1.4).
+        assert_eq!(aor("sip:%61lice@x.org"), aor("sip:alice@x.org"));
+        assert_eq!(
+            aor("sip:alice@[2001:DB8::1]:5070"),
+            "alice@[2001:db8::1]:5070"
+        );
         assert_eq!(aor("IM:carol@Y.net"), "im:carol@y.net");
         // Multi-byte text where a scheme would be must not split a character.
         assert_eq!(aor("sié:x@Y"), "sié:x@y");
