@@ -106,6 +106,10 @@ fn init_logging(config: &Config) {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    tracing::info!(
+        workers = tokio::runtime::Handle::current().metrics().num_workers(),
+        "runtime started"
+    );
     let store = sylk_store::Store::open(config.store.path())
         .with_context(|| format!("store.path: cannot open {}", config.store.path().display()))?;
     tracing::info!(path = %config.store.path().display(), schema = store.schema_version(), "store open");

@@ -34,6 +34,14 @@ fn sigterm_answers_a_ringing_invite_503_and_exits_zero() {
         .is_some(),
         "no 180 Ringing"
     );
+    assert!(
+        server
+            .log()
+            .lines()
+            .any(|l| l.ends_with("runtime started workers=1")),
+        "[runtime] worker_threads = 1 not applied; log:\n{}",
+        server.log()
+    );
     let status = server
         .terminate(Duration::from_secs(10))
         .expect("sylk did not exit within 10 s of SIGTERM");
