@@ -26,7 +26,9 @@ pub trait Application: Send + Sync + 'static {
     /// Called once before the first request, with a handle for sending requests.
     fn start(&self, _endpoint: EndpointHandle) {}
 
-    /// Called once at shutdown.
+    /// Called once at shutdown, after pending requests were answered 503 and before sessions
+    /// end: requests sent from here in existing dialogs (a terminated NOTIFY, RFC 6665
+    /// §4.2.2) still go out. INVITE sessions then get BYE; other dialogs are forgotten.
     fn stop(&self) {}
 
     /// A new INVITE (RFC 3261 §13.3). The default refuses it with 488.
@@ -94,6 +96,61 @@ impl IncomingRequest {
         let resp = self.response(status);
         self.respond(resp);
     }
+
+    /// The Contact URI the endpoint puts in dialog-forming responses to this request.
+    pub fn contact_uri(&self) -> &str {
+        self.tx.as_ref().map_or("", |tx| tx.contact_uri())
+    }
+
+    /// Answers a SUBSCRIBE or REFER with `response` (a 2xx built from [`Self::response`], with
+    /// headers added by the caller, e.g. Expires) and creates a UAS dialog (RFC 3261 §12.1.1,
+    /// RFC 6665 §4.2.1, RFC 3515 §2.4.4). The 2xx is sent once by its transaction and the
+    /// dialog is confirmed at once; it carries the endpoint's Contact unless the caller set
+    /// one.
+    ///
+    /// Requests in the new dialog (SUBSCRIBE refreshes, ...) arrive as
+    /// [`SessionEvent::Request`]; [`SessionHandle::request_with`] sends NOTIFYs in it;
+    /// [`SessionHandle::end`] forgets it without a BYE. A 481 or 408 (or no answer) to a
+    /// request we send in it ends it with [`SessionEvent::Ended`].
+    ///
+    /// When the response is not a 2xx, or the request cannot form a dialog (no Contact, no
+    /// From tag), no dialog is made and the session's first event is `Ended`; a request
+    /// without a Contact is then answered 400 instead. On a request that arrived inside an
+    /// existing dialog (a REFER in an INVITE dialog), the response is sent and the returned
+    /// handle acts on that dialog, whose events stay with its own session (the returned
+    /// `events` channel is closed).
+    pub fn accept_dialog(mut self, mut response: Response) -> Session {
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let Some(tx) = self.tx.take() else {
+            return detached_session(events);
+        };
+        tx.decorate(&mut response);
+        let dialog = tx.accept(response, self.request.clone(), events_tx);
+        Session {
+            events,
+            handle: SessionHandle {
+                dialog,
+                commands: tx.commands(),
+            },
+        }
+    }
+}
+
+/// A session for a handle that was already answered: its events channel is closed and its
+/// handle acts on nothing.
+fn detached_session(events: mpsc::UnboundedReceiver<SessionEvent>) -> Session {
+    let (commands, _) = mpsc::unbounded_channel();
+    Session {
+        events,
+        handle: SessionHandle {
+            dialog: DialogKey {
+                call_id: String::new(),
+                local_tag: String::new(),
+                remote_tag: String::new(),
+            },
+            commands,
+        },
+    }
 }
 
 impl Drop for IncomingRequest {
@@ -132,7 +189,8 @@ pub enum SessionEvent {
     Request(Box<IncomingRequest>),
 }
 
-/// An established session (a confirmed or early dialog created by an INVITE we answered 2xx).
+/// An established session: a dialog created by an INVITE we answered 2xx, or by a SUBSCRIBE or
+/// REFER accepted with [`IncomingRequest::accept_dialog`] (RFC 3261 §12, RFC 6665 §4.1.2.4).
 #[derive(Debug)]
 pub struct Session {
     /// Events of this session.
@@ -149,7 +207,10 @@ pub struct SessionHandle {
 }
 
 impl SessionHandle {
-    /// Ends the session with a BYE (RFC 3261 §15.1.1). Nothing happens if it already ended.
+    /// Ends the session: an INVITE dialog with a BYE (RFC 3261 §15.1.1); a dialog made by
+    /// SUBSCRIBE or REFER is just forgotten (its final NOTIFY is the application's to send,
+    /// RFC 6665 §4.2.2). The session gets [`SessionEvent::Ended`]. Nothing happens if it
+    /// already ended.
     pub fn end(&self) {
         let _ = self.commands.send(Command::EndSession {
             dialog: self.dialog.clone(),
@@ -163,10 +224,22 @@ impl SessionHandle {
         method: sylk_sip::message::Method,
         body: Option<(String, Bytes)>,
     ) -> oneshot::Receiver<Response> {
+        self.request_with(method, Vec::new(), body)
+    }
+
+    /// Like [`Self::request`], with extra headers (Event, Subscription-State, Refer-To, ...)
+    /// placed after the dialog's own. A Contact given here replaces the dialog's.
+    pub fn request_with(
+        &self,
+        method: sylk_sip::message::Method,
+        headers: Vec<(HeaderName, String)>,
+        body: Option<(String, Bytes)>,
+    ) -> oneshot::Receiver<Response> {
         let (reply, rx) = oneshot::channel();
         let _ = self.commands.send(Command::InDialogRequest {
             dialog: self.dialog.clone(),
             method,
+            headers,
             body,
             reply,
         });
@@ -208,10 +281,27 @@ impl IncomingSession {
 
     /// Answers 200 OK with an SDP answer and establishes the session. The endpoint retransmits
     /// the 200 until the ACK arrives (RFC 3261 §13.3.1.4).
-    pub fn accept(mut self, sdp_answer: Bytes) -> Session {
-        let tx = self.tx.take().expect("an IncomingSession is answered once");
+    pub fn accept(self, sdp_answer: Bytes) -> Session {
+        self.accept_with(sdp_answer, Vec::new())
+    }
+
+    /// The Contact URI the endpoint would put in the 2xx.
+    pub fn contact_uri(&self) -> &str {
+        self.tx.as_ref().map_or("", |tx| tx.contact_uri())
+    }
+
+    /// Like [`Self::accept`], with extra headers on the 2xx. A Contact given here replaces the
+    /// endpoint's (e.g. `<sip:room@host:port>;isfocus`, RFC 4579 §3.3) and becomes the
+    /// dialog's local target.
+    pub fn accept_with(mut self, sdp_answer: Bytes, headers: Vec<(HeaderName, String)>) -> Session {
         let (events_tx, events) = mpsc::unbounded_channel();
+        let Some(tx) = self.tx.take() else {
+            return detached_session(events);
+        };
         let mut resp = Response::for_request(&self.request, 200);
+        for (name, value) in headers {
+            resp.headers.push(name, value);
+        }
         tx.decorate(&mut resp);
         if !sdp_answer.is_empty() {
             resp.headers

@@ -29,6 +29,8 @@ use crate::router::Router;
 use crate::trace::{Direction, WireTrace};
 use crate::transport::{Inbound, Transports};
 
+mod dialogs;
+
 /// Methods this endpoint handles (the `Allow` header).
 pub const ALLOW: &str =
     "INVITE, ACK, BYE, CANCEL, OPTIONS, MESSAGE, SUBSCRIBE, NOTIFY, REFER, INFO, UPDATE";
@@ -42,6 +44,9 @@ struct DialogEntry {
     dialog: Dialog,
     events: mpsc::UnboundedSender<SessionEvent>,
     peer: Peer,
+    /// An INVITE created the dialog: ending it sends BYE. Dialogs made by SUBSCRIBE or REFER
+    /// (RFC 6665 §4.1.2.4, RFC 3515 §5) are just forgotten.
+    invite: bool,
 }
 
 /// An INVITE we sent, waiting for its final response.
@@ -89,6 +94,8 @@ pub(crate) struct Core {
     guards: HashMap<DialogKey, UasInviteGuard>,
     pending: HashMap<ServerKey, Pending>,
     clients: HashMap<ClientKey, oneshot::Sender<Response>>,
+    /// The dialog of each in-dialog request we sent: no answer at all ends it (§12.2.1.2).
+    client_dialogs: HashMap<ClientKey, DialogKey>,
     /// INVITEs we sent that have no final response yet.
     invites: HashMap<ClientKey, OutgoingInvite>,
     /// The ACK sent for the 2xx that created each dialog of ours, re-sent when the 2xx is
@@ -122,7 +129,8 @@ pub struct Running {
 
 /// Starts the core task over bound transports. `inbound` is the receiving side of the channel
 /// given to [`Transports::bind`]; the task stops when `shutdown` turns true, after answering
-/// every pending request with 503 and ending every session with BYE.
+/// every pending request with 503, stopping the applications (what they send from `stop` is
+/// still sent), ending every INVITE session with BYE and forgetting the other dialogs.
 pub fn start(
     settings: CoreSettings,
     transports: Arc<Transports>,
@@ -155,6 +163,7 @@ pub fn start(
         guards: HashMap::new(),
         pending: HashMap::new(),
         clients: HashMap::new(),
+        client_dialogs: HashMap::new(),
         invites: HashMap::new(),
         acks: HashMap::new(),
         trace,
@@ -168,9 +177,6 @@ pub fn start(
     }
     let done = tokio::spawn(async move {
         core.run(inbound, commands_rx, shutdown).await;
-        for app in &apps {
-            app.stop();
-        }
     });
     Running { handle, done }
 }
@@ -203,8 +209,10 @@ impl Core {
         self.layer.poll_timeout().into_iter().chain(guards).min()
     }
 
-    /// Graceful shutdown: pending requests get 503, sessions get BYE; waits up to two seconds
-    /// for the BYEs' answers (and a little for the last transmissions).
+    /// Graceful shutdown: pending requests get 503; the applications are stopped, and what
+    /// they ask for while stopping (final NOTIFYs, RFC 6665 §4.2.2) is done; then INVITE
+    /// sessions get BYE and other dialogs are forgotten; waits up to two seconds for the
+    /// answers (and a little for the last transmissions).
     async fn shutdown(&mut self, commands: &mut mpsc::UnboundedReceiver<Command>) {
         self.shutting_down = true;
         let now = Instant::now();
@@ -225,6 +233,13 @@ impl Core {
         for (key, invite) in invites {
             let _ = self.layer.cancel(&key, now);
             let _ = invite.reply.send(Err(local_response(503, "Shutting Down")));
+        }
+        let apps: Vec<_> = self.apps.values().cloned().collect();
+        for app in apps {
+            app.stop();
+        }
+        while let Ok(cmd) = commands.try_recv() {
+            self.on_command(cmd, now);
         }
         let dialogs: Vec<_> = self.dialogs.keys().cloned().collect();
         for id in dialogs {
@@ -378,37 +393,6 @@ impl Core {
         Some(resp)
     }
 
-    fn in_dialog(&mut self, key: ServerKey, req: Request, peer: Peer, id: DialogId, now: Instant) {
-        let contact: Arc<str> = self.contact_uri(peer.kind, is_sips(&req.uri)).into();
-        let Some(entry) = self.dialogs.get_mut(&id) else {
-            return self.reply(&key, &req, 481, None, now);
-        };
-        if let Err(rejection) = entry.dialog.handle_request(&req) {
-            let resp = rejection.response(&req);
-            let _ = self.layer.respond(&key, resp, now);
-            return;
-        }
-        entry.peer = peer;
-        match req.method {
-            Method::Bye => {
-                self.guards.remove(&id);
-                let entry = self.dialogs.remove(&id).expect("looked up above");
-                let _ = entry.events.send(SessionEvent::Ended {
-                    reason: "remote party hung up".into(),
-                });
-                self.reply(&key, &req, 200, None, now);
-            }
-            _ => {
-                let events = entry.events.clone();
-                let tx = self.hand_over(key, peer, id.local_tag.clone(), contact);
-                // If the application dropped the session, the request comes back inside the
-                // send error and dropping it answers 500.
-                let request = Box::new(IncomingRequest::new(req, peer, tx));
-                let _ = events.send(SessionEvent::Request(request));
-            }
-        }
-    }
-
     /// Records the request of `key` as pending (answered 503 at shutdown) and makes the reference through
     /// which its application answers it, with `to_tag` as our tag.
     fn hand_over(
@@ -435,92 +419,23 @@ impl Core {
         }
     }
 
-    fn on_ack(&mut self, ack: &Request) {
-        let Some(id) = uas_dialog_id(&ack.headers) else {
-            return;
-        };
-        if let Some(guard) = self.guards.get_mut(&id) {
-            guard.handle_ack(ack);
-            if guard.is_done() {
-                self.guards.remove(&id);
-            }
-        }
-    }
-
     fn on_command(&mut self, cmd: Command, now: Instant) {
         match cmd {
-            Command::Respond { key, response } => {
-                if response.status >= 200 {
-                    self.pending.remove(&key);
-                }
-                let in_dialog =
-                    uas_dialog_id(&response.headers).filter(|id| self.dialogs.contains_key(id));
-                if let Some(id) = &in_dialog {
-                    if let Some(entry) = self.dialogs.get_mut(id) {
-                        entry.dialog.handle_response_sent(&response);
-                    }
-                }
-                let reinvite_ok = (200..300).contains(&response.status)
-                    && response.cseq().is_ok_and(|c| c.method == Method::Invite);
-                let retransmit = reinvite_ok.then(|| response.clone());
-                if let Err(e) = self.layer.respond(&key, response, now) {
-                    tracing::debug!(error = %e, "response not sent (transaction gone)");
-                } else if let (Some(id), Some(resp)) = (in_dialog, retransmit) {
-                    // A 2xx to a re-INVITE is retransmitted until its ACK too (§13.3.1.4).
-                    let peer = self.dialogs[&id].peer;
-                    self.guards
-                        .insert(id, UasInviteGuard::new(resp, peer, &self.timers, now));
-                }
-            }
+            Command::Respond { key, response } => self.respond(key, response, now),
             Command::Accept {
                 key,
                 response,
                 peer,
                 request,
                 events,
-            } => {
-                if self.pending.remove(&key).is_none() {
-                    // Cancelled meanwhile: the 487 went out; tell the application.
-                    let _ = events.send(SessionEvent::Ended {
-                        reason: "cancelled".into(),
-                    });
-                    return;
-                }
-                if let Err(e) = self.layer.respond(&key, response.clone(), now) {
-                    tracing::debug!(error = %e, "2xx not sent");
-                    let _ = events.send(SessionEvent::Ended {
-                        reason: "transaction gone".into(),
-                    });
-                    return;
-                }
-                match Dialog::new_uas(&request, &response, peer.kind == TransportKind::Tls) {
-                    Ok(mut dialog) => {
-                        dialog.handle_response_sent(&response);
-                        let guard = UasInviteGuard::new(response, peer, &self.timers, now);
-                        let id = dialog.id.clone();
-                        self.guards.insert(id.clone(), guard);
-                        self.dialogs.insert(
-                            id,
-                            DialogEntry {
-                                dialog,
-                                events,
-                                peer,
-                            },
-                        );
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "cannot create dialog");
-                        let _ = events.send(SessionEvent::Ended {
-                            reason: "dialog error".into(),
-                        });
-                    }
-                }
-            }
+            } => self.accept(key, response, peer, &request, events, now),
             Command::SendRequest {
                 request,
                 dest,
                 reply,
-            } => self.send_request(request, dest, reply, now),
+            } => {
+                self.send_request(request, dest, reply, now);
+            }
             Command::Invite {
                 id,
                 request,
@@ -540,36 +455,11 @@ impl Core {
             Command::InDialogRequest {
                 dialog,
                 method,
+                headers,
                 body,
                 reply,
-            } => {
-                let Some(entry) = self.dialogs.get_mut(&dialog) else {
-                    let _ = reply.send(local_response(481, "Dialog Gone"));
-                    return;
-                };
-                let mut req = entry.dialog.create_request(method);
-                if let Some((ct, body)) = body {
-                    req.headers.push(HeaderName::ContentType, ct);
-                    req.body = body;
-                }
-                let peer = entry.peer;
-                self.send_request(req, peer, reply, now);
-            }
+            } => self.in_dialog_request(dialog, method, headers, body, reply, now),
         }
-    }
-
-    fn end_session(&mut self, id: &DialogKey, reason: &str, now: Instant) {
-        self.guards.remove(id);
-        self.acks.remove(id);
-        let Some(mut entry) = self.dialogs.remove(id) else {
-            return;
-        };
-        let bye = entry.dialog.create_request(Method::Bye);
-        let (reply, _) = oneshot::channel();
-        self.send_request(bye, entry.peer, reply, now);
-        let _ = entry.events.send(SessionEvent::Ended {
-            reason: reason.to_owned(),
-        });
     }
 
     fn send_request(
@@ -578,13 +468,15 @@ impl Core {
         dest: Peer,
         reply: oneshot::Sender<Response>,
         now: Instant,
-    ) {
+    ) -> Option<ClientKey> {
         match self.start_client(req, dest, now) {
             Some(key) => {
-                self.clients.insert(key, reply);
+                self.clients.insert(key.clone(), reply);
+                Some(key)
             }
             None => {
                 let _ = reply.send(local_response(500, "Request Not Sent"));
+                None
             }
         }
     }
@@ -692,6 +584,7 @@ impl Core {
                 dialog,
                 events: events_tx,
                 peer: invite.dest,
+                invite: true,
             },
         );
         let session = Session {
@@ -753,6 +646,7 @@ impl Core {
                     // A retransmitted 2xx (RFC 6026 Accepted state), or the 2xx of a re-INVITE.
                     self.reack(&response);
                 }
+                self.client_dialogs.remove(&key);
                 self.in_dialog_response(&response);
                 if let Some(reply) = self.clients.remove(&key) {
                     let _ = reply.send(response);
@@ -776,30 +670,23 @@ impl Core {
     }
 
     /// A client transaction ended without a final response: the local one goes to its waiter.
+    /// An in-dialog request without any answer ends its dialog (§12.2.1.2); a transport
+    /// failure does not (RFC 5057 §5.1).
     fn client_failed(&mut self, key: ClientKey, status: u16, reason: &str) {
+        if let Some(id) = self.client_dialogs.remove(&key) {
+            if status == 408 {
+                if let Some(entry) = self.forget_dialog(&id) {
+                    let _ = entry.events.send(SessionEvent::Ended {
+                        reason: "no answer to an in-dialog request".into(),
+                    });
+                }
+            }
+        }
         if let Some(invite) = self.invites.remove(&key) {
             let _ = invite.reply.send(Err(local_response(status, reason)));
         }
         if let Some(reply) = self.clients.remove(&key) {
             let _ = reply.send(local_response(status, reason));
-        }
-    }
-
-    /// A final response to a request we sent inside a dialog (§12.2.1.2): 481 and 408 end it.
-    fn in_dialog_response(&mut self, response: &Response) {
-        let Ok(Some(id)) = DialogId::for_response(response) else {
-            return;
-        };
-        let Some(entry) = self.dialogs.get_mut(&id) else {
-            return;
-        };
-        entry.dialog.handle_response(response);
-        if entry.dialog.is_terminated() {
-            let entry = self.dialogs.remove(&id).expect("looked up above");
-            self.guards.remove(&id);
-            self.acks.remove(&id);
-            let reason = format!("{} to an in-dialog request", response.status);
-            let _ = entry.events.send(SessionEvent::Ended { reason });
         }
     }
 

@@ -52,6 +52,7 @@ pub(crate) enum Command {
     InDialogRequest {
         dialog: DialogKey,
         method: Method,
+        headers: Vec<(HeaderName, String)>,
         body: Option<(String, Bytes)>,
         reply: oneshot::Sender<Response>,
     },
@@ -79,11 +80,12 @@ impl ServerTxRef {
             resp.headers
                 .push(HeaderName::Server, self.user_agent.to_string());
         }
-        // RFC 3261 §12.1.1: responses that create or refresh a dialog carry our Contact.
+        // RFC 3261 §12.1.1: responses that create or refresh a dialog carry our Contact; a
+        // REFER accepted outside a dialog creates one too (RFC 3515 §2.4.1, §5).
         let dialog_forming = resp.cseq().is_ok_and(|c| {
             matches!(
                 c.method,
-                Method::Invite | Method::Subscribe | Method::Update
+                Method::Invite | Method::Subscribe | Method::Update | Method::Refer
             )
         });
         if dialog_forming
@@ -127,6 +129,11 @@ impl ServerTxRef {
             events,
         });
         id
+    }
+
+    /// The Contact URI `decorate` puts on dialog-forming responses.
+    pub(crate) fn contact_uri(&self) -> &str {
+        &self.contact
     }
 
     pub(crate) fn is_finished(&self) -> bool {

@@ -3,7 +3,8 @@
 //!
 //! Run-loop contract: [`Endpoint::start`] binds the transports, starts the core task and the
 //! applications, and returns at once; the endpoint runs until the `shutdown` watch turns true,
-//! then answers what is pending, ends sessions, stops the applications and resolves
+//! then answers what is pending, stops the applications (sending what they ask for in `stop`,
+//! e.g. final NOTIFYs), ends sessions (BYE for INVITE dialogs) and resolves
 //! [`Endpoint::done`]. See `docs/APPLICATIONS.md` for writing an application.
 
 pub mod app;
