@@ -124,6 +124,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
                 tracing::info!(domain = %config.xmpp.domain, server = %format!("{}:{}", config.xmpp.host, config.xmpp.port), "XMPP component starting");
                 apps.push(gateway);
             }
+            sylk_config::CONFERENCE_APPLICATION => {
+                let conference = sylk_conference::app::Conference::bind(&config, &store)
+                    .await
+                    .context("starting the conference")?;
+                tracing::info!(msrp = %conference.msrp().tcp_addr(), msrps = ?conference.msrp().tls_addr(), "conference ready");
+                apps.push(Arc::new(conference));
+            }
             other => anyhow::bail!("applications.enabled: unknown application {other:?}"),
         }
     }

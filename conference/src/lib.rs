@@ -5,5 +5,7 @@
 //! participants with RFC 4579 REFER. The protocol cores here are sans-IO; the tokio driver wires
 //! them to the SIP endpoint.
 
+pub mod app;
+pub mod events;
 pub mod info;
 pub mod room;

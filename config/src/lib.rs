@@ -1,8 +1,9 @@
 //! Typed, validated settings of the sylk server.
 //!
 //! A configuration is a TOML file with the sections `[log]`, `[sip]`, `[applications]`,
-//! `[store]`, and, for the XMPP gateway, `[xmpp]`, `[gateway]` and `[dns]`. Every key has a
-//! default, so an empty file is valid; every unknown key is an error.
+//! `[store]`, for the XMPP gateway `[xmpp]`, `[gateway]` and `[dns]`, and for the conference
+//! `[conference]`. Every key has a default, so an empty file is valid; every unknown key is an
+//! error.
 //! [`DEFAULT_TOML`] is the documented built-in default (`config/sylk.toml`), listing every key.
 //!
 //! Loading is two steps: [`Config::load`] / [`Config::from_toml_str`] parse the text and reject
@@ -22,6 +23,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 mod applications;
+mod conference;
 mod dns;
 mod error;
 mod gateway;
@@ -34,6 +36,7 @@ mod validate;
 mod xmpp;
 
 pub use applications::{Applications, Echo};
+pub use conference::{Conference, RoomAccess};
 pub use dns::{Dns, OutboundProxy};
 pub use error::{ConfigError, Location};
 pub use gateway::Gateway;
@@ -49,11 +52,15 @@ pub const DEFAULT_TOML: &str = include_str!("../sylk.toml");
 /// Names of the applications this build of the library knows; [`Config::validate`] accepts only
 /// these in `applications.enabled`. A binary with more applications uses
 /// [`Config::validate_with`].
-pub const KNOWN_APPLICATIONS: &[&str] = &["echo", GATEWAY_APPLICATION];
+pub const KNOWN_APPLICATIONS: &[&str] = &["echo", GATEWAY_APPLICATION, CONFERENCE_APPLICATION];
 
 /// Name of the XMPP gateway application in `applications.enabled`; enabling it makes
 /// `[xmpp]` mandatory (see [`Config::gateway_enabled`]).
 pub const GATEWAY_APPLICATION: &str = "gateway";
+
+/// Name of the conference application in `applications.enabled` (configured in
+/// `[conference]`).
+pub const CONFERENCE_APPLICATION: &str = "conference";
 
 /// The text a configuration was parsed from, kept to locate keys in later errors.
 struct Source {
@@ -89,6 +96,8 @@ pub struct Config {
     pub gateway: Gateway,
     /// `[dns]`: locating SIP targets (RFC 3263) and the outbound proxy.
     pub dns: Dns,
+    /// `[conference]`: rooms, chat and MSRP of the conference application.
+    pub conference: Conference,
     /// Where the settings were read from; not a setting itself.
     #[serde(skip)]
     source: Option<Arc<Source>>,
@@ -105,6 +114,7 @@ impl PartialEq for Config {
             && self.xmpp == other.xmpp
             && self.gateway == other.gateway
             && self.dns == other.dns
+            && self.conference == other.conference
     }
 }
 

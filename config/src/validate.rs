@@ -3,6 +3,7 @@
 use std::net::IpAddr;
 
 use crate::applications::Echo;
+use crate::conference::{is_access_pattern, is_room_address, Conference};
 use crate::dns::{parse_nameserver, OutboundProxy};
 use crate::error::{ConfigError, Location};
 use crate::gateway::Gateway;
@@ -76,6 +77,7 @@ pub(crate) fn validate(config: &Config, known_applications: &[&str]) -> Result<(
     check_xmpp(&c)?;
     check_gateway(&c)?;
     check_dns(&c)?;
+    check_conference(&c)?;
     c.check(
         !config.store.path.is_empty(),
         &["store", "path"],
@@ -377,6 +379,75 @@ fn is_map_pattern(p: &str) -> bool {
         Some((user, host)) => clean(user) && clean(host) && !host.contains('@'),
         None => clean(p),
     }
+}
+
+fn check_conference(c: &Checker<'_>) -> Result<(), ConfigError> {
+    let conf = &c.config.conference;
+    c.check(
+        conf.max_message_size > 0,
+        &["conference", "max_message_size"],
+        "must be greater than 0",
+    )?;
+    c.check(
+        conf.max_nickname_chars > 0,
+        &["conference", "max_nickname_chars"],
+        "must be greater than 0",
+    )?;
+    c.check(
+        !conf.room_display_name.chars().any(char::is_control),
+        &["conference", "room_display_name"],
+        "must not contain control characters",
+    )?;
+    c.check(
+        conf.idle_expiry_s > 0,
+        &["conference", "idle_expiry_s"],
+        "must be greater than 0",
+    )?;
+    c.check(
+        conf.msrp_advertised_host.is_empty() || is_host(&conf.msrp_advertised_host),
+        &["conference", "msrp_advertised_host"],
+        format!(
+            "{:?} is neither an IP address nor a host name",
+            conf.msrp_advertised_host
+        ),
+    )?;
+    c.check(
+        conf.msrp_chunk_size >= Conference::MIN_CHUNK_SIZE,
+        &["conference", "msrp_chunk_size"],
+        format!("must be at least {} bytes", Conference::MIN_CHUNK_SIZE),
+    )?;
+    check_patterns(c, &["conference"], &conf.allow, &conf.deny)?;
+    for (room, access) in &conf.rooms {
+        let path = ["conference", "rooms", room.as_str()];
+        c.check(
+            is_room_address(room),
+            &path,
+            format!("{room:?} is not a room address of the form \"room@host\""),
+        )?;
+        check_patterns(c, &path, &access.allow, &access.deny)?;
+    }
+    Ok(())
+}
+
+/// Checks the `allow` and `deny` lists under the table `table`.
+fn check_patterns(
+    c: &Checker<'_>,
+    table: &[&str],
+    allow: &[String],
+    deny: &[String],
+) -> Result<(), ConfigError> {
+    for (key, list) in [("allow", allow), ("deny", deny)] {
+        for p in list {
+            let mut path = table.to_vec();
+            path.push(key);
+            c.check(
+                is_access_pattern(p),
+                &path,
+                format!("{p:?} is not an access pattern: expected *, *@domain or user@domain"),
+            )?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

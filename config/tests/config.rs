@@ -210,12 +210,12 @@ fn semantic_error_without_source_names_key() {
 #[test]
 fn extra_known_applications() {
     let config = Config::from_toml_str(
-        "[applications]\nenabled = [\"echo\", \"conference\"]\nmap = { \"conf.example.com\" = \"conference\" }\n",
+        "[applications]\nenabled = [\"echo\", \"voicemail\"]\nmap = { \"conf.example.com\" = \"voicemail\" }\n",
         "c.toml",
     )
     .unwrap();
     assert!(config.validate().is_err());
-    config.validate_with(&["echo", "conference"]).unwrap();
+    config.validate_with(&["echo", "voicemail"]).unwrap();
 }
 
 #[test]

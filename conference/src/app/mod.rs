@@ -1,0 +1,227 @@
+//! The `conference` SIP application: the tokio driver that wires rooms ([`crate::room`]) to the
+//! SIP endpoint and to MSRP.
+//!
+//! - An INVITE to `sip:room@domain` (any user at a domain that `[applications] map` routes to
+//!   this application) joins that room, creating it on first use. Its SDP offer must carry an
+//!   MSRP chat stream ([`offer`]); the 200 answers it with our MSRP path and a Contact with
+//!   `;isfocus` (RFC 4579 §2.1). The caller's From is the participant.
+//! - Chat: every MSRP message of a participant goes to the room, which relays it (public or
+//!   private, RFC 7701 §6) to the other participants' MSRP sessions; NICKNAME requests set
+//!   nicknames (RFC 7701 §7).
+//! - BYE, a lost MSRP connection, or a re-INVITE that drops the chat stream leave the room; a
+//!   re-INVITE that keeps it is answered and may put the chat on hold.
+//!
+//! Rooms run as tasks ([`room_task`]) in a registry keyed by room URI, reached through a
+//! [`RoomHandle`]; [`Conference::room`] and [`Conference::open_room`] give them to whoever
+//! else needs a room by URI (conference-info subscriptions, REFER), and
+//! [`RoomHandle::subscribe`] watches a room's conference-info state.
+//!
+//! Run-loop contract: [`Conference::bind`] binds the MSRP listener(s) and marks every stored
+//! room empty; the endpoint then calls [`Application::start`], which starts the hourly expiry
+//! of idle rooms; each INVITE runs in a task of its own ([`participant`]) for the life of the
+//! session; [`Application::stop`] closes every MSRP session.
+
+pub mod offer;
+mod participant;
+pub mod room_task;
+pub mod settings;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::SystemTime;
+
+use sylk_config::Config;
+use sylk_sip::uri::Uri;
+use sylk_sip_endpoint::msrp::{MsrpEndpoint, MsrpError};
+use sylk_sip_endpoint::{Application, EndpointHandle, IncomingSession};
+use sylk_store::{Store, StoreError};
+
+pub use room_task::{JoinFailure, Outbox, Registry, RoomHandle, RoomState};
+pub use settings::ConferenceSettings;
+
+use crate::room::{expire_idle, mark_all_empty, Room};
+
+/// Why the conference application could not start or open a room.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConferenceError {
+    /// An MSRP listener could not bind.
+    #[error(transparent)]
+    Msrp(#[from] MsrpError),
+    /// The TLS certificate or key of `[sip]` is unusable for `msrps`.
+    #[error("conference: msrps TLS: {0}")]
+    Tls(String),
+    /// An access list entry is not a URI pattern.
+    #[error("{key}: {detail}")]
+    Access {
+        /// The configuration key.
+        key: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The room is not stored (and was not to be created).
+    #[error("no such room")]
+    NoSuchRoom,
+}
+
+/// The conference application. See the module documentation.
+#[derive(Debug, Clone)]
+pub struct Conference {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) settings: ConferenceSettings,
+    pub(crate) store: Store,
+    pub(crate) msrp: MsrpEndpoint,
+    pub(crate) endpoint: OnceLock<EndpointHandle>,
+    pub(crate) rooms: Registry,
+    pub(crate) next_session: AtomicU64,
+    next_room: AtomicU64,
+    /// The address of our SDP `c=` lines.
+    pub(crate) sdp_address: IpAddr,
+}
+
+impl Conference {
+    /// Builds the application from the configuration: binds the MSRP listener(s) and marks the
+    /// stored rooms empty (the sessions of a previous run are gone).
+    pub async fn bind(config: &Config, store: &Store) -> Result<Conference, ConferenceError> {
+        let settings = ConferenceSettings::from_config(config)?;
+        Conference::with_settings(settings, config.sip.local_ip, store).await
+    }
+
+    /// Builds the application from explicit settings; `sdp_address` goes in SDP `c=` lines.
+    pub async fn with_settings(
+        settings: ConferenceSettings,
+        sdp_address: IpAddr,
+        store: &Store,
+    ) -> Result<Conference, ConferenceError> {
+        mark_all_empty(store, SystemTime::now())?;
+        let msrp = MsrpEndpoint::bind(settings.msrp.clone()).await?;
+        Ok(Conference {
+            inner: Arc::new(Inner {
+                settings,
+                store: store.clone(),
+                msrp,
+                endpoint: OnceLock::new(),
+                rooms: Arc::new(Mutex::new(HashMap::new())),
+                next_session: AtomicU64::new(1),
+                next_room: AtomicU64::new(1),
+                sdp_address,
+            }),
+        })
+    }
+
+    /// The MSRP endpoint the participants' chat streams run on.
+    pub fn msrp(&self) -> &MsrpEndpoint {
+        &self.inner.msrp
+    }
+
+    /// The running room `uri` (`sip:room@host`, see [`room_uri`]), if it is in memory.
+    pub fn room(&self, uri: &str) -> Option<RoomHandle> {
+        self.inner.running(uri)
+    }
+
+    /// The room `uri`, started from the store if it is not running; with `create`, a room
+    /// that is not stored either is created.
+    pub fn open_room(&self, uri: &str, create: bool) -> Result<RoomHandle, ConferenceError> {
+        self.inner.open_room(uri, create)
+    }
+
+    /// The URIs of the rooms in memory.
+    pub fn running_rooms(&self) -> Vec<String> {
+        lock(&self.inner.rooms).keys().cloned().collect()
+    }
+}
+
+/// The room a Request-URI names: `sip:user@host` (no port, parameters or headers); `None`
+/// without a user part.
+pub fn room_uri(uri: &Uri) -> Option<String> {
+    let sip = uri.as_sip()?;
+    let user = sip.user.as_deref().filter(|u| !u.is_empty())?;
+    let host = sip.host.to_string().to_ascii_lowercase();
+    Some(format!(
+        "sip:{}",
+        crate::room::aor(&format!("sip:{user}@{host}"))
+    ))
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Inner {
+    fn running(&self, uri: &str) -> Option<RoomHandle> {
+        lock(&self.rooms)
+            .get(uri)
+            .filter(|h| !h.is_closed())
+            .cloned()
+    }
+
+    pub(crate) fn open_room(&self, uri: &str, create: bool) -> Result<RoomHandle, ConferenceError> {
+        let mut rooms = lock(&self.rooms);
+        if let Some(h) = rooms.get(uri).filter(|h| !h.is_closed()) {
+            return Ok(h.clone());
+        }
+        if !create && Room::load(&self.store, uri, self.settings.room.clone())?.is_none() {
+            return Err(ConferenceError::NoSuchRoom);
+        }
+        let id = self.next_room.fetch_add(1, Ordering::Relaxed);
+        let handle = room_task::spawn(uri, id, &self.settings, &self.store, self.rooms.clone())?;
+        rooms.insert(uri.to_owned(), handle.clone());
+        Ok(handle)
+    }
+}
+
+impl Application for Conference {
+    fn name(&self) -> &'static str {
+        sylk_config::CONFERENCE_APPLICATION
+    }
+
+    fn start(&self, endpoint: EndpointHandle) {
+        let _ = self.inner.endpoint.set(endpoint);
+        let inner = Arc::downgrade(&self.inner);
+        let every = self.inner.settings.expiry_interval;
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                let Some(inner) = inner.upgrade() else { break };
+                match expire_idle(&inner.store, SystemTime::now(), inner.settings.idle_expiry) {
+                    Ok(gone) if !gone.is_empty() => {
+                        tracing::info!(rooms = ?gone, "idle rooms deleted");
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "expiring idle rooms failed"),
+                }
+            }
+        });
+    }
+
+    fn stop(&self) {
+        self.inner.msrp.shutdown();
+    }
+
+    fn incoming_session(&self, invite: IncomingSession) {
+        tokio::spawn(participant::run(self.inner.clone(), invite));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn room_uri_drops_port_and_params() {
+        let u = Uri::parse("sip:Lobby@Conf.Example.com:5070;transport=tcp").unwrap();
+        assert_eq!(room_uri(&u).as_deref(), Some("sip:Lobby@conf.example.com"));
+        let u = Uri::parse("sip:conf.example.com").unwrap();
+        assert_eq!(room_uri(&u), None);
+    }
+}

@@ -1,0 +1,379 @@
+//! One participant session: from the INVITE to its end, the task that joins the room, answers
+//! the INVITE, and then feeds the room with what the SIP dialog and the MSRP session bring.
+//!
+//! Order of events: offer checked (400/488) → MSRP session created with the offer's path and
+//! the RFC 6135 role → room joined (403 from the access lists) → 200 with the SDP answer. Then,
+//! until the session ends: MSRP messages go to [`RoomHandle::chat`], NICKNAME requests to
+//! [`RoomHandle::nickname`] and are answered with its status, re-INVITEs are answered from
+//! the current state, and BYE or a closed MSRP session leave the room. A writer task sends
+//! what the room delivers to this session over MSRP, in order.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use sylk_sip::message::{HeaderName, Method};
+use sylk_sip::msrp::{new_session_id, MsrpUri, SessionEvent as MsrpSessionEvent};
+use sylk_sip::sdp::{next_origin, Origin, SessionDescription};
+use sylk_sip_endpoint::msrp::{MsrpEvent, SessionSender};
+use sylk_sip_endpoint::{IncomingRequest, IncomingSession, Session, SessionEvent};
+use tokio::sync::mpsc;
+
+use super::offer::{answer_chat, parse_offer, refuse_all, wants_tls, without_origin, LocalChat};
+use super::room_task::{JoinFailure, RoomHandle};
+use super::{room_uri, Inner};
+use crate::room::{Join, SessionId, SessionMedia, CPIM};
+
+/// Bodies queued for one session's MSRP writer before the room drops messages for it.
+const OUTBOX: usize = 256;
+
+/// Handles one INVITE for the life of its session.
+pub(crate) async fn run(inner: Arc<Inner>, invite: IncomingSession) {
+    let Some(room_uri) = room_uri(&invite.request.uri) else {
+        return invite.reject(404);
+    };
+    let (uri, display_name) = match invite.request.from() {
+        Ok(from) => (from.uri.to_string(), from.display.clone()),
+        Err(_) => return invite.reject(400),
+    };
+    let contact = invite
+        .request
+        .contacts()
+        .ok()
+        .and_then(|c| c.into_iter().next())
+        .map(|c| c.uri.to_string())
+        .unwrap_or_else(|| uri.clone());
+
+    let offer = match parse_offer(invite.offer()) {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::debug!(room = %room_uri, error = %e, "INVITE refused");
+            return invite.reject(e.status());
+        }
+    };
+    let msrp = &inner.msrp;
+    let secure = wants_tls(&offer) && msrp.tls_addr().is_some();
+    let local = LocalChat {
+        origin: Origin::new(
+            "sylk",
+            u64::from(rand::random::<u32>()),
+            1,
+            inner.sdp_address,
+        ),
+        address: inner.sdp_address,
+        uri: msrp.local_uri(&new_session_id(), secure),
+        max_size: u64::try_from(inner.settings.room.max_message_size).unwrap_or(u64::MAX),
+    };
+    let answer = match answer_chat(&offer, &local) {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::debug!(room = %room_uri, error = %e, "INVITE refused");
+            return invite.reject(e.status());
+        }
+    };
+    let chat = match msrp.create_session_with_uri(
+        local.uri.clone(),
+        inner.settings.msrp_session.clone(),
+        answer.remote_path.clone(),
+        answer.setup,
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(room = %room_uri, error = %e, "cannot start the MSRP session");
+            return invite.reject(500);
+        }
+    };
+    let (sender, mut msrp_events) = chat.into_parts();
+
+    let session = SessionId(inner.next_session.fetch_add(1, Ordering::Relaxed));
+    let (outbox, outbox_rx) = mpsc::channel(OUTBOX);
+    tokio::spawn(writer(sender.clone(), outbox_rx));
+    let join = Join {
+        session,
+        uri,
+        display_name,
+        contact,
+        media: answer.media,
+    };
+    let room = match join_room(&inner, &room_uri, join, outbox).await {
+        Ok(room) => room,
+        Err(status) => return invite.reject(status),
+    };
+    if invite.is_cancelled() {
+        room.leave(session).await;
+        return;
+    }
+    let answer_sdp = answer.sdp.to_bytes();
+    let focus = focus_contact(&invite, &room_uri);
+    let sip = accept(invite, answer_sdp, &focus);
+    tracing::info!(room = %room_uri, session = session.0, "participant joined");
+
+    let mut p = Participant {
+        room,
+        session,
+        sip,
+        sender,
+        local,
+        media: answer.media,
+        remote_path: answer.remote_path,
+        last_answer: answer.sdp,
+        focus,
+    };
+    p.serve(&mut msrp_events).await;
+    p.room.leave(p.session).await;
+    p.sender.close().await;
+    tracing::info!(room = %room_uri, session = session.0, "participant left");
+}
+
+/// Joins `room_uri`, opening it again if its task ended meanwhile. `Err` is the SIP status.
+async fn join_room(
+    inner: &Inner,
+    room_uri: &str,
+    join: Join,
+    outbox: mpsc::Sender<Bytes>,
+) -> Result<RoomHandle, u16> {
+    for _ in 0..3 {
+        let room = inner.open_room(room_uri, true).map_err(|e| {
+            tracing::warn!(room = %room_uri, error = %e, "cannot open the room");
+            500u16
+        })?;
+        match room.join(join.clone(), Some(outbox.clone())).await {
+            Ok(()) => return Ok(room),
+            Err(JoinFailure::Refused(e)) => {
+                tracing::info!(room = %room_uri, uri = %join.uri, error = %e, "join refused");
+                return Err(e.status());
+            }
+            Err(JoinFailure::Closed) => continue,
+        }
+    }
+    Err(500)
+}
+
+/// Our Contact for the dialog: the endpoint's address with the room's user part and
+/// `;isfocus` (RFC 4579 §2.1), e.g. `<sip:lobby@192.0.2.1:5060>;isfocus`.
+fn focus_contact(invite: &IncomingSession, room_uri: &str) -> String {
+    let base = invite.contact_uri();
+    let user = room_uri
+        .strip_prefix("sip:")
+        .and_then(|r| r.rsplit_once('@'))
+        .map(|(u, _)| u)
+        .unwrap_or("");
+    match base.split_once(':') {
+        Some((scheme, rest)) if !user.is_empty() && !rest.contains('@') => {
+            format!("<{scheme}:{}@{rest}>;isfocus", escape_user(user))
+        }
+        Some(_) => format!("<{base}>;isfocus"),
+        None => String::new(),
+    }
+}
+
+/// Escapes a user part for a URI (RFC 3261 §25.1 `user`: unreserved and user-unreserved).
+fn escape_user(user: &str) -> String {
+    let mut out = String::with_capacity(user.len());
+    for b in user.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'()&=+$,;?/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn accept(invite: IncomingSession, sdp: Bytes, focus: &str) -> Session {
+    if focus.is_empty() {
+        return invite.accept(sdp);
+    }
+    invite.accept_with(sdp, vec![(HeaderName::Contact, focus.to_owned())])
+}
+
+/// Sends what the room delivers to this session, in order, over its MSRP chat stream.
+async fn writer(sender: SessionSender, mut outbox: mpsc::Receiver<Bytes>) {
+    while let Some(body) = outbox.recv().await {
+        if let Err(e) = sender.send_message(CPIM, body).await {
+            tracing::debug!(error = %e, "MSRP chat stream closed");
+            break;
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Participant {
+    room: RoomHandle,
+    session: SessionId,
+    sip: Session,
+    sender: SessionSender,
+    local: LocalChat,
+    media: SessionMedia,
+    remote_path: Vec<MsrpUri>,
+    last_answer: SessionDescription,
+    focus: String,
+}
+
+/// Whether the session goes on after an event.
+enum Next {
+    Continue,
+    Leave,
+}
+
+impl Participant {
+    async fn serve(&mut self, msrp: &mut mpsc::Receiver<MsrpEvent>) {
+        loop {
+            let next = tokio::select! {
+                ev = self.sip.events.recv() => match ev {
+                    Some(SessionEvent::Request(req)) => self.request(*req).await,
+                    Some(SessionEvent::Ended { reason }) => {
+                        tracing::debug!(session = self.session.0, %reason, "SIP session ended");
+                        Next::Leave
+                    }
+                    Some(_) => Next::Continue,
+                    // The endpoint is shutting down.
+                    None => Next::Leave,
+                },
+                ev = msrp.recv() => match ev {
+                    Some(ev) => self.msrp_event(ev).await,
+                    None => {
+                        self.sip.handle.end();
+                        Next::Leave
+                    }
+                },
+            };
+            if matches!(next, Next::Leave) {
+                return;
+            }
+        }
+    }
+
+    async fn msrp_event(&mut self, ev: MsrpEvent) -> Next {
+        match ev {
+            MsrpEvent::Session(MsrpSessionEvent::Message(m)) => {
+                self.room.chat(self.session, &m.content_type, m.body).await;
+            }
+            MsrpEvent::Session(MsrpSessionEvent::Nickname(req)) => {
+                // RFC 7701 §5.1: the nickname is in Use-Nickname.
+                let status = match req.use_nickname.as_deref() {
+                    Some(nick) => self.room.nickname(self.session, nick).await,
+                    None => 400,
+                };
+                let _ = self.sender.respond(&req, status, None).await;
+            }
+            MsrpEvent::Session(MsrpSessionEvent::Failed {
+                message_id, code, ..
+            }) => {
+                tracing::debug!(session = self.session.0, %message_id, code, "chat delivery failed");
+            }
+            MsrpEvent::Session(_) => {}
+            MsrpEvent::Connected { peer } => {
+                tracing::debug!(session = self.session.0, %peer, "MSRP connected");
+            }
+            MsrpEvent::Closed(reason) => {
+                tracing::info!(session = self.session.0, ?reason, "MSRP session closed");
+                self.sip.handle.end();
+                return Next::Leave;
+            }
+            _ => {}
+        }
+        Next::Continue
+    }
+
+    async fn request(&mut self, req: IncomingRequest) -> Next {
+        match req.request.method {
+            Method::Invite => self.reinvite(req).await,
+            Method::Options | Method::Info => {
+                req.respond_status(200);
+                Next::Continue
+            }
+            _ => {
+                req.respond_status(405);
+                Next::Continue
+            }
+        }
+    }
+
+    /// A re-INVITE (RFC 3261 §14.2): a new offer keeps, holds or drops the chat stream; one
+    /// without an offer gets our current description.
+    async fn reinvite(&mut self, req: IncomingRequest) -> Next {
+        let offer_body = {
+            let is_sdp = req
+                .request
+                .headers
+                .get_str(&HeaderName::ContentType)
+                .is_some_and(|c| c.trim().to_ascii_lowercase().starts_with("application/sdp"));
+            (is_sdp && !req.request.body.is_empty()).then(|| req.request.body.clone())
+        };
+        let Some(body) = offer_body else {
+            self.respond_sdp(req, self.last_answer.clone());
+            return Next::Continue;
+        };
+        let offer = match parse_offer(Some(&body)) {
+            Ok(o) => o,
+            Err(e) => {
+                req.respond_status(e.status());
+                return Next::Continue;
+            }
+        };
+        match answer_chat(&offer, &self.local) {
+            Ok(a) if a.remote_path == self.remote_path => {
+                let sdp = self.versioned(a.sdp);
+                self.respond_sdp(req, sdp);
+                if a.media != self.media {
+                    self.media = a.media;
+                    self.room.update_media(self.session, a.media).await;
+                }
+                Next::Continue
+            }
+            // A new MSRP session inside the dialog is not supported: the old one stays
+            // (RFC 3261 §14.2: a refused re-INVITE leaves the session unchanged).
+            Ok(_) => {
+                req.respond_status(488);
+                Next::Continue
+            }
+            Err(e) if e.status() == 488 => {
+                // The chat stream is dropped: nothing remains of the session.
+                let sdp = refuse_all(&offer, &self.local.origin, self.local.address);
+                let sdp = self.versioned(sdp);
+                self.respond_sdp(req, sdp);
+                self.sip.handle.end();
+                Next::Leave
+            }
+            Err(e) => {
+                req.respond_status(e.status());
+                Next::Continue
+            }
+        }
+    }
+
+    /// `sdp` with our origin, its version bumped if it differs from the last answer
+    /// (RFC 3264 §8).
+    fn versioned(&mut self, mut sdp: SessionDescription) -> SessionDescription {
+        sdp.origin = self.last_answer.origin.clone();
+        if without_origin(&sdp) != without_origin(&self.last_answer) {
+            sdp.origin = next_origin(&self.last_answer.origin);
+        }
+        self.local.origin = sdp.origin.clone();
+        self.last_answer = sdp.clone();
+        sdp
+    }
+
+    fn respond_sdp(&self, req: IncomingRequest, sdp: SessionDescription) {
+        let mut resp = req.response(200);
+        if !self.focus.is_empty() {
+            resp.headers.push(HeaderName::Contact, self.focus.clone());
+        }
+        resp.headers
+            .push(HeaderName::ContentType, "application/sdp");
+        resp.body = sdp.to_bytes();
+        req.respond(resp);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helpers() {
+        assert_eq!(escape_user("lobby"), "lobby");
+        assert_eq!(escape_user("a b@c"), "a%20b%40c");
+    }
+}

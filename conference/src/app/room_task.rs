@@ -1,0 +1,387 @@
+//! One running room: a tokio task that owns the sans-IO [`Room`] and carries out its
+//! [`Action`]s, and the [`RoomHandle`] through which sessions (and conference-info
+//! subscriptions) reach it.
+//!
+//! Run-loop contract: the task takes [`Command`]s in order from a bounded queue; each is one
+//! call on the [`Room`] whose actions are carried out before the next command: deliveries go
+//! into the receiving session's bounded outbox (a full outbox drops the message with a
+//! warning: that participant is not reading), refusals become a notice to the sender (the MSRP
+//! `200` was already sent by the session machine), and a changed conference-info state is
+//! published on a [`watch`] channel as a [`RoomState`]. When the room has had no session and
+//! no state watcher for the linger time, the task removes itself from the registry and ends;
+//! the room's record and history stay in the store.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
+
+use bytes::Bytes;
+use sylk_store::Store;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use super::settings::ConferenceSettings;
+use super::ConferenceError;
+use crate::info::RoomView;
+use crate::room::{chat, Action, Join, JoinError, Room, SessionId, SessionMedia};
+
+/// Commands queued per room.
+const COMMAND_QUEUE: usize = 256;
+
+/// The conference-info state of a room, published after every visible change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomState {
+    /// The version of the state ([`Room::version`]); the RFC 4575 document version.
+    pub version: u32,
+    /// The room as conference-info shows it.
+    pub view: RoomView,
+}
+
+/// The bodies a session's writer sends over its MSRP chat stream (CPIM).
+pub type Outbox = mpsc::Sender<Bytes>;
+
+/// Why a session could not join.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum JoinFailure {
+    /// The room refused it (403 for the access lists).
+    #[error(transparent)]
+    Refused(#[from] JoinError),
+    /// The room task has ended; open the room again.
+    #[error("room closed")]
+    Closed,
+}
+
+#[derive(Debug)]
+enum Command {
+    Join {
+        join: Join,
+        outbox: Option<Outbox>,
+        reply: oneshot::Sender<Result<(), JoinError>>,
+    },
+    Leave {
+        session: SessionId,
+    },
+    UpdateMedia {
+        session: SessionId,
+        media: SessionMedia,
+    },
+    Chat {
+        session: SessionId,
+        content_type: String,
+        body: Bytes,
+    },
+    Nickname {
+        session: SessionId,
+        nick: String,
+        reply: oneshot::Sender<u16>,
+    },
+    Subject {
+        subject: Option<String>,
+    },
+}
+
+/// The shared registry of running rooms, keyed by room URI (`sip:room@host`).
+pub type Registry = Arc<Mutex<HashMap<String, RoomHandle>>>;
+
+/// A handle on a running room; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct RoomHandle {
+    uri: Arc<str>,
+    id: u64,
+    cmds: mpsc::Sender<Command>,
+    state: Arc<watch::Sender<RoomState>>,
+}
+
+impl RoomHandle {
+    /// The room URI.
+    pub fn uri(&self) -> &str {
+        &self.uri
+    }
+
+    /// Watches the room's conference-info state: the receiver sees the current
+    /// [`RoomState`] and every later one. While a receiver lives the room stays in memory.
+    pub fn subscribe(&self) -> watch::Receiver<RoomState> {
+        self.state.subscribe()
+    }
+
+    /// The current state.
+    pub fn state(&self) -> RoomState {
+        self.state.borrow().clone()
+    }
+
+    /// Whether the room task has ended.
+    pub fn is_closed(&self) -> bool {
+        self.cmds.is_closed()
+    }
+
+    /// Adds a session; `outbox` receives what the room sends to its chat stream.
+    pub async fn join(&self, join: Join, outbox: Option<Outbox>) -> Result<(), JoinFailure> {
+        let (reply, rx) = oneshot::channel();
+        self.cmds
+            .send(Command::Join {
+                join,
+                outbox,
+                reply,
+            })
+            .await
+            .map_err(|_| JoinFailure::Closed)?;
+        rx.await
+            .map_err(|_| JoinFailure::Closed)?
+            .map_err(JoinFailure::Refused)
+    }
+
+    /// Removes a session.
+    pub async fn leave(&self, session: SessionId) {
+        let _ = self.cmds.send(Command::Leave { session }).await;
+    }
+
+    /// Records a change of a session's streams (re-INVITE, hold).
+    pub async fn update_media(&self, session: SessionId, media: SessionMedia) {
+        let _ = self
+            .cmds
+            .send(Command::UpdateMedia { session, media })
+            .await;
+    }
+
+    /// Relays a chat message (the body of an MSRP SEND) from `session`.
+    pub async fn chat(&self, session: SessionId, content_type: &str, body: Bytes) {
+        let _ = self
+            .cmds
+            .send(Command::Chat {
+                session,
+                content_type: content_type.to_owned(),
+                body,
+            })
+            .await;
+    }
+
+    /// Sets the nickname of `session`'s participant; returns the MSRP status answering the
+    /// NICKNAME request (RFC 7701 §7.1: 200, 424, 425; 481 if the room is gone).
+    pub async fn nickname(&self, session: SessionId, nick: &str) -> u16 {
+        let (reply, rx) = oneshot::channel();
+        let cmd = Command::Nickname {
+            session,
+            nick: nick.to_owned(),
+            reply,
+        };
+        if self.cmds.send(cmd).await.is_err() {
+            return 481;
+        }
+        rx.await.unwrap_or(481)
+    }
+
+    /// Sets the room subject.
+    pub async fn set_subject(&self, subject: Option<String>) {
+        let _ = self.cmds.send(Command::Subject { subject }).await;
+    }
+}
+
+/// Opens room `uri` from the store (creating it) and starts its task.
+pub(crate) fn spawn(
+    uri: &str,
+    id: u64,
+    settings: &ConferenceSettings,
+    store: &Store,
+    registry: Registry,
+) -> Result<RoomHandle, ConferenceError> {
+    let now = SystemTime::now();
+    let mut room = Room::open(store, uri, settings.room.clone(), now)?;
+    if let Some(access) = settings.room_access.get(&crate::room::aor(uri)) {
+        if room.record().access != *access {
+            let _ = room.set_access(access.clone(), now);
+        }
+    }
+    let (cmds, rx) = mpsc::channel(COMMAND_QUEUE);
+    let state = Arc::new(watch::Sender::new(RoomState {
+        version: room.version(),
+        view: room.view(),
+    }));
+    let handle = RoomHandle {
+        uri: uri.into(),
+        id,
+        cmds,
+        state: state.clone(),
+    };
+    let task = Task {
+        room,
+        outboxes: HashMap::new(),
+        state,
+        rx,
+        registry,
+        uri: uri.to_owned(),
+        id,
+        settings: settings.clone(),
+    };
+    tokio::spawn(task.run());
+    Ok(handle)
+}
+
+#[derive(Debug)]
+struct Task {
+    room: Room,
+    outboxes: HashMap<SessionId, Outbox>,
+    state: Arc<watch::Sender<RoomState>>,
+    rx: mpsc::Receiver<Command>,
+    registry: Registry,
+    uri: String,
+    id: u64,
+    settings: ConferenceSettings,
+}
+
+impl Task {
+    async fn run(mut self) {
+        let linger = self.settings.linger;
+        let mut tick = tokio::time::interval(linger.max(std::time::Duration::from_millis(10)));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_command = Instant::now();
+        loop {
+            tokio::select! {
+                cmd = self.rx.recv() => match cmd {
+                    Some(cmd) => {
+                        last_command = Instant::now();
+                        self.command(cmd);
+                    }
+                    None => break,
+                },
+                _ = tick.tick() => {
+                    if self.room.is_empty()
+                        && self.state.receiver_count() == 0
+                        && last_command.elapsed() >= linger
+                        && self.retire()
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        tracing::debug!(room = %self.uri, "room closed in memory");
+    }
+
+    /// Leaves the registry; commands already queued are still served (joins get refused as
+    /// closed so the caller opens the room anew).
+    fn retire(&mut self) -> bool {
+        {
+            let mut rooms = self.registry.lock().unwrap_or_else(|p| p.into_inner());
+            if rooms.get(&self.uri).is_some_and(|h| h.id == self.id) {
+                rooms.remove(&self.uri);
+            }
+        }
+        self.rx.close();
+        while let Ok(cmd) = self.rx.try_recv() {
+            match cmd {
+                Command::Join { reply, .. } => drop(reply),
+                other => self.command(other),
+            }
+        }
+        true
+    }
+
+    fn command(&mut self, cmd: Command) {
+        let now = SystemTime::now();
+        match cmd {
+            Command::Join {
+                join,
+                outbox,
+                reply,
+            } => {
+                let session = join.session;
+                if let Some(o) = outbox {
+                    self.outboxes.insert(session, o);
+                }
+                match self.room.join(join, now) {
+                    Ok(outcome) => {
+                        self.execute(outcome.actions, None);
+                        let _ = reply.send(Ok(()));
+                    }
+                    Err(e) => {
+                        self.outboxes.remove(&session);
+                        let _ = reply.send(Err(e));
+                    }
+                }
+            }
+            Command::Leave { session } => {
+                let actions = self.room.leave(session, now);
+                self.outboxes.remove(&session);
+                self.execute(actions, None);
+            }
+            Command::UpdateMedia { session, media } => {
+                let actions = self.room.update_media(session, media, now);
+                self.execute(actions, None);
+            }
+            Command::Chat {
+                session,
+                content_type,
+                body,
+            } => {
+                let actions = self.room.chat_message(session, &content_type, body, now);
+                self.execute(actions, Some(session));
+            }
+            Command::Nickname {
+                session,
+                nick,
+                reply,
+            } => match self.room.set_nickname(session, &nick, now) {
+                Ok(actions) => {
+                    self.execute(actions, None);
+                    let _ = reply.send(200);
+                }
+                Err(e) => {
+                    let _ = reply.send(e.status());
+                }
+            },
+            Command::Subject { subject } => {
+                let actions = self.room.set_subject(subject, now);
+                self.execute(actions, None);
+            }
+        }
+    }
+
+    /// Carries out `actions`; `origin` is the session whose request caused them.
+    fn execute(&mut self, actions: Vec<Action>, origin: Option<SessionId>) {
+        let mut changed = false;
+        for action in actions {
+            match action {
+                Action::Deliver { session, body, .. } => self.deliver(session, body),
+                Action::Reject { status, reason } => {
+                    // The session machine already answered the SEND 200 (RFC 4975 §7.3.1
+                    // leaves no later refusal but a REPORT); the sender is told in the chat.
+                    let Some(session) = origin else { continue };
+                    tracing::debug!(room = %self.uri, status, %reason, "chat message refused");
+                    let text = format!("Your message was not delivered: {reason} ({status})");
+                    let body = chat::notice(
+                        self.room.uri(),
+                        &self.settings.room.display_name,
+                        &text,
+                        SystemTime::now(),
+                    );
+                    self.deliver(session, body);
+                }
+                Action::ConferenceInfoChanged { .. } => changed = true,
+                Action::StoreFailed { detail } => {
+                    tracing::warn!(room = %self.uri, %detail, "room store write failed");
+                }
+            }
+        }
+        if changed {
+            self.state.send_replace(RoomState {
+                version: self.room.version(),
+                view: self.room.view(),
+            });
+        }
+    }
+
+    fn deliver(&mut self, session: SessionId, body: Bytes) {
+        let Some(outbox) = self.outboxes.get(&session) else {
+            return;
+        };
+        match outbox.try_send(body) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!(room = %self.uri, session = session.0, "chat outbox full: message dropped");
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                self.outboxes.remove(&session);
+            }
+        }
+    }
+}
