@@ -11,6 +11,9 @@
 //! - BYE, a lost MSRP connection, or a re-INVITE that drops the chat stream leave the room; a
 //!   re-INVITE that keeps it is answered and may put the chat on hold.
 //!
+//! - SUBSCRIBE `Event: conference` to a room (the `watchers` module) gets its conference-info
+//!   (RFC 4575): the full state at once, then partial documents as the room changes.
+//!
 //! Rooms run as tasks ([`room_task`]) in a registry keyed by room URI, reached through a
 //! [`RoomHandle`]; [`Conference::room`] and [`Conference::open_room`] give them to whoever
 //! else needs a room by URI (conference-info subscriptions, REFER), and
@@ -25,6 +28,7 @@ pub mod offer;
 mod participant;
 pub mod room_task;
 pub mod settings;
+mod watchers;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -35,7 +39,7 @@ use std::time::SystemTime;
 use sylk_config::Config;
 use sylk_sip::uri::Uri;
 use sylk_sip_endpoint::msrp::{MsrpEndpoint, MsrpError};
-use sylk_sip_endpoint::{Application, EndpointHandle, IncomingSession};
+use sylk_sip_endpoint::{Application, EndpointHandle, IncomingRequest, IncomingSession};
 use sylk_store::{Store, StoreError};
 
 pub use room_task::{JoinFailure, Outbox, Registry, RoomHandle, RoomState};
@@ -210,6 +214,10 @@ impl Application for Conference {
 
     fn incoming_session(&self, invite: IncomingSession) {
         tokio::spawn(participant::run(self.inner.clone(), invite));
+    }
+
+    fn incoming_subscription(&self, request: IncomingRequest) {
+        tokio::spawn(watchers::serve(self.inner.clone(), request));
     }
 }
 
