@@ -12,6 +12,8 @@
 //! it, hence the `dead_code` allowance.
 #![allow(dead_code, unused_imports)]
 
+pub mod kamailio;
+pub mod msrp_client;
 pub mod raw;
 mod sipp;
 
