@@ -1,10 +1,20 @@
 //! End-to-end tests of the conference application in the `sylk` binary with SIPp as the
 //! participant and the watcher: rooms created by INVITE with an MSRP chat offer, and their
-//! conference-info (RFC 4575) to SUBSCRIBE, full then partial.
+//! conference-info (RFC 4575) to SUBSCRIBE, full then partial; and three chat participants
+//! whose MSRP traffic Kamailio's relay carries.
 
 mod common;
 
-use common::{require_peer, ServerOptions, Sipp, SylkServer, Transport};
+use std::time::Duration;
+
+use common::kamailio::{have_kamailio, KamailioRelay};
+use common::msrp_client::{cpim_body_text, MsrpClient};
+use common::{raw, require_peer, status_of, ServerOptions, Sipp, SylkServer, Transport};
+use sylk_sip::msrp::parse_path;
+
+const WAIT: Duration = Duration::from_secs(10);
+/// How long a chat client waits for more messages before it counts what it got.
+const QUIET: Duration = Duration::from_millis(700);
 
 fn conference_server(transport: Transport) -> SylkServer {
     SylkServer::start(&ServerOptions {
@@ -39,4 +49,157 @@ fn subscribe_sees_participants_udp() {
 #[test]
 fn subscribe_sees_participants_tcp() {
     subscribe_sees_participants(Transport::Tcp);
+}
+
+/// A participant: its SIP dialog (a raw UDP user agent) and its chat client behind the relay.
+struct Participant {
+    uri: String,
+    chat: MsrpClient,
+}
+
+/// `user` (display name `name`) joins `room` through Kamailio's MSRP relay: INVITE with an
+/// MSRP offer whose path goes through the relay, 200 (checked for `;isfocus` and
+/// `a=chatroom`), ACK, then a bodiless SEND so the room's passive session gets its connection.
+fn join(
+    server: &SylkServer,
+    relay: &KamailioRelay,
+    room: &str,
+    user: &str,
+    name: &str,
+) -> Participant {
+    let sock = raw::socket();
+    let local = sock.local_addr().unwrap();
+    let mut chat = MsrpClient::connect(relay.addr(), WAIT).expect("AUTH at the relay");
+    let uri = format!("sip:{user}@example.com");
+    let sdp = format!(
+        "v=0\r\no={user} 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=message 9 TCP/MSRP *\r\na=path:{}\r\na=accept-types:message/cpim\r\n\
+         a=accept-wrapped-types:*\r\na=setup:active\r\n",
+        chat.path_attr()
+    );
+    let invite = format!(
+        "INVITE sip:{room}@{server} SIP/2.0\r\n\
+         Via: SIP/2.0/UDP {local};branch=z9hG4bK-{user}-join;rport\r\n\
+         Max-Forwards: 70\r\n\
+         From: \"{name}\" <{uri}>;tag={user}-tag\r\n\
+         To: <sip:{room}@{server}>\r\n\
+         Call-ID: {user}-join\r\n\
+         CSeq: 1 INVITE\r\n\
+         Contact: <sip:{user}@{local}>\r\n\
+         Content-Type: application/sdp\r\n\
+         Content-Length: {}\r\n\r\n{sdp}",
+        sdp.len(),
+        server = server.addr(),
+    );
+    let ok = raw::transact(&sock, server.addr(), &invite, "INVITE");
+    assert_eq!(status_of(ok.as_bytes()), Some(200), "{ok}");
+    assert!(
+        raw::header(&ok, "Contact").is_some_and(|c| c.contains(";isfocus")),
+        "{ok}"
+    );
+    assert!(ok.contains("a=chatroom:"), "{ok}");
+    let path = ok
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("a=path:"))
+        .expect("a=path in the answer");
+    chat.set_remote_path(parse_path(path).expect("the room's path parses"));
+    sock.send_to(
+        raw::in_dialog("ACK", &ok, local, 1, None).as_bytes(),
+        server.addr(),
+    )
+    .unwrap();
+    assert_eq!(
+        chat.bind(WAIT).unwrap(),
+        200,
+        "binding SEND through the relay"
+    );
+    Participant { uri, chat }
+}
+
+/// What `p` received from other participants (room notices left out), as (CPIM From, text).
+fn chat_seen(p: &mut Participant, room_uri: &str) -> Vec<(String, String)> {
+    p.chat
+        .drain_cpim(QUIET)
+        .iter()
+        .filter(|m| !m.get("From").is_some_and(|f| f.contains(room_uri)))
+        .map(|m| {
+            (
+                m.get("From").unwrap_or_default().to_owned(),
+                cpim_body_text(m),
+            )
+        })
+        .collect()
+}
+
+/// Three participants in one room, every chat frame carried by Kamailio's MSRP relay: a
+/// public message reaches exactly the two others with the sender's nickname; a late joiner
+/// gets it as history; a private message reaches only its target; a nickname already taken
+/// (case-insensitively) is refused, so the second participant keeps its display name.
+#[test]
+fn three_participants_through_kamailio_msrp_relay() {
+    if !(require_peer("sipp", common::have_sipp()) && require_peer("kamailio", have_kamailio())) {
+        return;
+    }
+    let relay = KamailioRelay::start();
+    let server = conference_server(Transport::Udp);
+    let room_uri = "sip:team@127.0.0.1";
+    let mut alice = join(&server, &relay, "team", "alice", "Alice");
+    let mut bob = join(&server, &relay, "team", "bob", "Bob");
+    // The relay answers NICKNAME itself; the room's notice to bob shows alice's took effect.
+    alice.chat.nickname("Al", WAIT).unwrap();
+    let notices: Vec<String> = bob
+        .chat
+        .drain_cpim(QUIET)
+        .iter()
+        .map(cpim_body_text)
+        .collect();
+    assert!(
+        notices.iter().any(|n| n.contains("now known as Al")),
+        "bob's notices: {notices:?}"
+    );
+    bob.chat.nickname("al", WAIT).unwrap();
+    chat_seen(&mut alice, room_uri);
+    chat_seen(&mut bob, room_uri);
+
+    let status = alice
+        .chat
+        .send_cpim(&alice.uri, room_uri, "hello team", WAIT)
+        .unwrap();
+    assert_eq!(status, 200);
+    let got = chat_seen(&mut bob, room_uri);
+    assert_eq!(got.len(), 1, "bob: {got:?}");
+    assert!(
+        got[0].0.contains("Al") && got[0].0.contains(&alice.uri),
+        "{got:?}"
+    );
+    assert_eq!(got[0].1, "hello team");
+    assert!(
+        chat_seen(&mut alice, room_uri).is_empty(),
+        "alice got her own message back"
+    );
+
+    let mut carol = join(&server, &relay, "team", "carol", "Carol");
+    let history = chat_seen(&mut carol, room_uri);
+    assert_eq!(history.len(), 1, "carol's history: {history:?}");
+    assert_eq!(history[0].1, "hello team");
+
+    bob.chat
+        .send_cpim(&bob.uri, &carol.uri, "psst carol", WAIT)
+        .unwrap();
+    let to_carol = chat_seen(&mut carol, room_uri);
+    assert_eq!(to_carol.len(), 1, "carol: {to_carol:?}");
+    assert_eq!(to_carol[0].1, "psst carol");
+    // bob's nickname was refused ("al" is alice's "Al"): his display name is shown.
+    assert!(
+        to_carol[0].0.contains("Bob") && !to_carol[0].0.contains("al <"),
+        "{to_carol:?}"
+    );
+    assert!(
+        chat_seen(&mut alice, room_uri).is_empty(),
+        "alice saw a private message"
+    );
+    assert!(
+        relay.log().contains("msrp-relay: SEND"),
+        "the relay carried no SEND"
+    );
 }

@@ -51,7 +51,12 @@ pub fn header<'a>(msg: &'a str, name: &str) -> Option<&'a str> {
 /// `seq`, an optional SDP body, sent to the 2xx's Contact.
 pub fn in_dialog(method: &str, ok: &str, local: SocketAddr, seq: u32, sdp: Option<&str>) -> String {
     let target = header(ok, "Contact").expect("2xx with Contact");
-    let target = target.trim_start_matches('<').trim_end_matches('>');
+    // The URI inside the angle brackets; header parameters (`;isfocus`) stay outside.
+    let target = target
+        .trim_start_matches('<')
+        .split('>')
+        .next()
+        .unwrap_or(target);
     let body = sdp.unwrap_or("");
     let ctype = if sdp.is_some() {
         "Content-Type: application/sdp\r\n"
