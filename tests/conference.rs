@@ -7,8 +7,9 @@ mod common;
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use common::kamailio::{have_kamailio, KamailioRelay};
-use common::msrp_client::{cpim_body_text, MsrpClient};
+use common::msrp_client::{cpim_body_text, cpim_text, MsrpClient};
 use common::{raw, require_peer, status_of, ServerOptions, Sipp, SylkServer, Transport};
 use sylk_sip::msrp::parse_path;
 
@@ -202,4 +203,39 @@ fn three_participants_through_kamailio_msrp_relay() {
         relay.log().contains("msrp-relay: SEND"),
         "the relay carried no SEND"
     );
+}
+
+/// A room's history survives a restart: alice's public message, then sylk is stopped with
+/// SIGTERM and started again on the same store, and bob, joining afterwards, gets the message
+/// as history with its original DateTime.
+#[test]
+fn history_survives_a_restart() {
+    if !(require_peer("sipp", common::have_sipp()) && require_peer("kamailio", have_kamailio())) {
+        return;
+    }
+    let relay = KamailioRelay::start();
+    let mut server = conference_server(Transport::Udp);
+    let room_uri = "sip:archive@127.0.0.1";
+    let mut alice = join(&server, &relay, "archive", "alice", "Alice");
+    let body = cpim_text(&alice.uri, room_uri, "said before the restart");
+    let sent =
+        sylk_sip::cpim::CpimMessage::parse(Bytes::from(body.clone())).expect("own CPIM parses");
+    let sent_at = sent.get("DateTime").expect("DateTime").to_owned();
+    let status = alice
+        .chat
+        .send_message("message/cpim", &body, WAIT)
+        .unwrap();
+    assert_eq!(status, 200);
+    // The room stores the message before it relays it; give it a moment to be written.
+    chat_seen(&mut alice, room_uri);
+
+    server.restart();
+    let mut bob = join(&server, &relay, "archive", "bob", "Bob");
+    let history = bob.chat.drain_cpim(QUIET);
+    let replayed: Vec<_> = history
+        .iter()
+        .filter(|m| cpim_body_text(m) == "said before the restart")
+        .collect();
+    assert_eq!(replayed.len(), 1, "bob's history: {history:?}");
+    assert_eq!(replayed[0].get("DateTime"), Some(sent_at.as_str()));
 }

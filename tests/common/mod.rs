@@ -257,7 +257,28 @@ pub struct SylkServer {
     pub trace_path: PathBuf,
     /// The address the server listens on.
     pub ip: std::net::IpAddr,
+    tls: bool,
     child: Child,
+}
+
+/// Starts the binary on `config`, its stdout and stderr appended to `log`.
+fn spawn(config: &Path, log: &Path, dir: &Path) -> Child {
+    let log = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .expect("open the log file");
+    let log_out = log.try_clone().expect("clone log file");
+    Command::new(env!("CARGO_BIN_EXE_sylk"))
+        .arg("--config")
+        .arg(config)
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(log_out)
+        .stderr(log)
+        .spawn()
+        .expect("spawn the sylk binary")
 }
 
 impl SylkServer {
@@ -338,19 +359,7 @@ impl SylkServer {
         cfg.push_str(&opts.extra);
         fs::write(&config_path, &cfg).expect("write config");
 
-        let log = fs::File::create(&log_path).expect("create log file");
-        let log_out = log.try_clone().expect("clone log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_sylk"))
-            .arg("--config")
-            .arg(&config_path)
-            .current_dir(dir.path())
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
-            .stdout(log_out)
-            .stderr(log)
-            .spawn()
-            .expect("spawn the sylk binary");
-
+        let child = spawn(&config_path, &log_path, dir.path());
         let mut server = SylkServer {
             dir,
             port,
@@ -359,10 +368,20 @@ impl SylkServer {
             log_path,
             trace_path,
             ip,
+            tls: opts.tls,
             child,
         };
         server.wait_ready(opts.tls);
         server
+    }
+
+    /// Stops the server with SIGTERM and starts it again with the same configuration, ports
+    /// and store, then waits until it is ready; the log goes on in the same file.
+    pub fn restart(&mut self) {
+        self.terminate(Duration::from_secs(10))
+            .expect("sylk did not exit within 10 s of SIGTERM");
+        self.child = spawn(&self.config_path, &self.log_path, self.dir.path());
+        self.wait_ready(self.tls);
     }
 
     /// The UDP/TCP listening address.
