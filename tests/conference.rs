@@ -5,13 +5,15 @@
 
 mod common;
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::time::Duration;
 
 use bytes::Bytes;
 use common::kamailio::{have_kamailio, KamailioRelay};
 use common::msrp_client::{cpim_body_text, cpim_text, MsrpClient};
 use common::{raw, require_peer, status_of, ServerOptions, Sipp, SylkServer, Transport};
-use sylk_sip::msrp::parse_path;
+use sylk_sip::msrp::{format_path, parse_path, Frame, MsrpParser, MsrpUri};
 
 const WAIT: Duration = Duration::from_secs(10);
 /// How long a chat client waits for more messages before it counts what it got.
@@ -56,6 +58,8 @@ fn subscribe_sees_participants_tcp() {
 struct Participant {
     uri: String,
     chat: MsrpClient,
+    /// The room's MSRP path for this participant (its SDP answer's `a=path`).
+    room_path: Vec<MsrpUri>,
 }
 
 /// `user` (display name `name`) joins `room` through Kamailio's MSRP relay: INVITE with an
@@ -103,7 +107,8 @@ fn join(
         .lines()
         .find_map(|l| l.trim().strip_prefix("a=path:"))
         .expect("a=path in the answer");
-    chat.set_remote_path(parse_path(path).expect("the room's path parses"));
+    let room_path = parse_path(path).expect("the room's path parses");
+    chat.set_remote_path(room_path.clone());
     sock.send_to(
         raw::in_dialog("ACK", &ok, local, 1, None).as_bytes(),
         server.addr(),
@@ -114,7 +119,11 @@ fn join(
         200,
         "binding SEND through the relay"
     );
-    Participant { uri, chat }
+    Participant {
+        uri,
+        chat,
+        room_path,
+    }
 }
 
 /// What `p` received from other participants (room notices left out), as (CPIM From, text).
@@ -238,4 +247,100 @@ fn history_survives_a_restart() {
         .collect();
     assert_eq!(replayed.len(), 1, "bob's history: {history:?}");
     assert_eq!(replayed[0].get("DateTime"), Some(sent_at.as_str()));
+}
+
+/// Writes `frame` on `conn` and returns the status of the MSRP response that comes back.
+fn msrp_status(conn: &mut TcpStream, frame: &str) -> u16 {
+    conn.write_all(frame.as_bytes()).unwrap();
+    let mut parser = MsrpParser::default();
+    let mut buf = [0u8; 4096];
+    loop {
+        if let Some(Ok(Frame::Response(r))) = parser.next_frame() {
+            return r.code;
+        }
+        let n = conn.read(&mut buf).expect("an MSRP response");
+        assert!(n > 0, "the room closed the connection after:\n{frame}");
+        parser.push(&buf[..n]);
+    }
+}
+
+/// Bad input to a room: on a raw connection to its MSRP port, a SEND for a session that does
+/// not exist gets 481, a bad Byte-Range 400, a frame over the size limit 413, and the
+/// connection stays open throughout; through the relay, a CPIM body that does not parse is
+/// refused (400, told to the sender as a room notice) and reaches nobody. The room goes on
+/// relaying the participants' messages.
+#[test]
+fn bad_chat_input_gets_errors_and_the_room_keeps_serving() {
+    if !(require_peer("sipp", common::have_sipp()) && require_peer("kamailio", have_kamailio())) {
+        return;
+    }
+    let relay = KamailioRelay::start();
+    let server = conference_server(Transport::Udp);
+    let room_uri = "sip:strict@127.0.0.1";
+    let mut alice = join(&server, &relay, "strict", "alice", "Alice");
+    let mut bob = join(&server, &relay, "strict", "bob", "Bob");
+    chat_seen(&mut alice, room_uri);
+    chat_seen(&mut bob, room_uri);
+
+    let room = alice.room_path.last().expect("room URI").clone();
+    let port = room.port.expect("the room's MSRP URI has a port");
+    let mut conn = TcpStream::connect((room.host.as_str(), port)).expect("room's MSRP port");
+    conn.set_read_timeout(Some(WAIT)).unwrap();
+    let stranger = "msrp://127.0.0.1:9/stranger;tcp";
+    let unknown = format!("msrp://{}:{port}/no-such-session;tcp", room.host);
+    let send = |tid: &str, to: &str, byte_range: &str, body: &str| {
+        format!(
+            "MSRP {tid} SEND\r\nTo-Path: {to}\r\nFrom-Path: {stranger}\r\nMessage-ID: m{tid}\r\n\
+             Byte-Range: {byte_range}\r\nContent-Type: message/cpim\r\n\r\n{body}\r\n-------{tid}$\r\n"
+        )
+    };
+    assert_eq!(
+        msrp_status(&mut conn, &send("tid0001", &unknown, "1-2/2", "hi")),
+        481
+    );
+    let ours = format_path(&alice.room_path);
+    assert_eq!(
+        msrp_status(&mut conn, &send("tid0002", &ours, "9-1/2", "hi")),
+        400
+    );
+    let huge = "x".repeat(100 * 1024);
+    let total = format!("1-{}/{}", huge.len(), huge.len());
+    assert_eq!(
+        msrp_status(&mut conn, &send("tid0003", &ours, &total, &huge)),
+        413
+    );
+    assert_eq!(
+        msrp_status(&mut conn, &send("tid0004", &unknown, "1-2/2", "hi")),
+        481
+    );
+
+    let status = alice
+        .chat
+        .send_message("message/cpim", b"this is not CPIM", WAIT)
+        .unwrap();
+    assert_eq!(status, 200, "the relay's own answer");
+    let notices: Vec<String> = alice
+        .chat
+        .drain_cpim(QUIET)
+        .iter()
+        .map(cpim_body_text)
+        .collect();
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.contains("not delivered") && n.contains("400")),
+        "alice's notices: {notices:?}"
+    );
+    assert!(
+        chat_seen(&mut bob, room_uri).is_empty(),
+        "bob got the bad message"
+    );
+
+    alice
+        .chat
+        .send_cpim(&alice.uri, room_uri, "still here", WAIT)
+        .unwrap();
+    let got = chat_seen(&mut bob, room_uri);
+    assert_eq!(got.len(), 1, "bob: {got:?}");
+    assert_eq!(got[0].1, "still here");
 }
