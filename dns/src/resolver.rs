@@ -55,6 +55,31 @@ pub struct ResolverSettings {
     pub negative_ttl: Duration,
 }
 
+impl ResolverSettings {
+    /// The settings of a `[dns]` configuration section.
+    pub fn from_config(d: &sylk_config::Dns) -> ResolverSettings {
+        let transport = |t: sylk_config::Transport| match t {
+            sylk_config::Transport::Udp => Transport::Udp,
+            sylk_config::Transport::Tcp => Transport::Tcp,
+            sylk_config::Transport::Tls => Transport::Tls,
+        };
+        ResolverSettings {
+            nameservers: d.nameserver_addrs(),
+            timeout: d.timeout(),
+            attempts: d.attempts,
+            transports: d.transports.iter().copied().map(transport).collect(),
+            outbound_proxy: d.proxy().map(|p| OutboundProxy {
+                transport: transport(p.transport),
+                host: p.host,
+                port: p.port,
+            }),
+            cache_size: d.cache_size,
+            max_ttl: d.max_ttl(),
+            negative_ttl: d.negative_ttl(),
+        }
+    }
+}
+
 impl Default for ResolverSettings {
     fn default() -> Self {
         ResolverSettings {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use sylk_config::Config;
-use sylk_dns::{OutboundProxy, Resolver, ResolverSettings, Transport};
+use sylk_dns::{Resolver, ResolverSettings};
 use sylk_store::Store;
 
 use crate::address::{AddressError, AddressMap, AddressingConfig};
@@ -27,33 +27,6 @@ pub enum SetupError {
     Dns(#[from] sylk_dns::DnsError),
 }
 
-fn transport(t: sylk_config::Transport) -> Transport {
-    match t {
-        sylk_config::Transport::Udp => Transport::Udp,
-        sylk_config::Transport::Tcp => Transport::Tcp,
-        sylk_config::Transport::Tls => Transport::Tls,
-    }
-}
-
-/// The resolver settings of `[dns]`.
-pub fn resolver_settings(config: &Config) -> ResolverSettings {
-    let d = &config.dns;
-    ResolverSettings {
-        nameservers: d.nameserver_addrs(),
-        timeout: d.timeout(),
-        attempts: d.attempts,
-        transports: d.transports.iter().copied().map(transport).collect(),
-        outbound_proxy: d.proxy().map(|p| OutboundProxy {
-            transport: transport(p.transport),
-            host: p.host,
-            port: p.port,
-        }),
-        cache_size: d.cache_size,
-        max_ttl: d.max_ttl(),
-        negative_ttl: d.negative_ttl(),
-    }
-}
-
 /// Starts the component link (its outbox in `store`) and builds the gateway application.
 /// Must be called within a tokio runtime.
 pub fn gateway(
@@ -66,7 +39,7 @@ pub fn gateway(
         separator: config.gateway.separator,
     };
     let map = AddressMap::new(&addressing)?;
-    let resolver = Resolver::new(resolver_settings(config))?;
+    let resolver = Resolver::new(ResolverSettings::from_config(&config.dns))?;
     let (handle, incoming, _task) = component::start(config.xmpp.clone(), store)?;
     let opts = ImOptions {
         cpim: config.gateway.cpim,
