@@ -14,6 +14,11 @@
 //! - SUBSCRIBE `Event: conference` to a room (the `watchers` module) gets its conference-info
 //!   (RFC 4575): the full state at once, then partial documents as the room changes.
 //!
+//! - REFER (RFC 4579 §5.5, §5.6), to a room URI or inside a participant's dialog ([`refer`]):
+//!   `method=INVITE` (or none) makes the room dial the target ([`dial`]), which joins like a
+//!   caller once it answers; `method=BYE` removes every session of a participant. Progress
+//!   goes back in `message/sipfrag` NOTIFYs unless `Refer-Sub: false`.
+//!
 //! Rooms run as tasks ([`room_task`]) in a registry keyed by room URI, reached through a
 //! [`RoomHandle`]; [`Conference::room`] and [`Conference::open_room`] give them to whoever
 //! else needs a room by URI (conference-info subscriptions, REFER), and
@@ -24,8 +29,10 @@
 //! of idle rooms; each INVITE runs in a task of its own ([`participant`]) for the life of the
 //! session; [`Application::stop`] closes every MSRP session.
 
+mod dial;
 pub mod offer;
 mod participant;
+mod refer;
 pub mod room_task;
 pub mod settings;
 mod watchers;
@@ -90,6 +97,9 @@ pub(crate) struct Inner {
     next_room: AtomicU64,
     /// The address of our SDP `c=` lines.
     pub(crate) sdp_address: IpAddr,
+    /// Locates the SIP servers of URIs the room dials (RFC 3263); built on first use from
+    /// [`ConferenceSettings::dns`].
+    pub(crate) resolver: OnceLock<sylk_dns::Resolver>,
 }
 
 impl Conference {
@@ -118,6 +128,7 @@ impl Conference {
                 next_session: AtomicU64::new(1),
                 next_room: AtomicU64::new(1),
                 sdp_address,
+                resolver: OnceLock::new(),
             }),
         })
     }
@@ -218,6 +229,10 @@ impl Application for Conference {
 
     fn incoming_subscription(&self, request: IncomingRequest) {
         tokio::spawn(watchers::serve(self.inner.clone(), request));
+    }
+
+    fn incoming_referral(&self, request: IncomingRequest) {
+        tokio::spawn(refer::out_of_dialog(self.inner.clone(), request));
     }
 }
 

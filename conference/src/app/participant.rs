@@ -7,6 +7,11 @@
 //! [`RoomHandle::nickname`] and are answered with its status, re-INVITEs are answered from
 //! the current state, and BYE or a closed MSRP session leave the room. A writer task sends
 //! what the room delivers to this session over MSRP, in order.
+//!
+//! A participant the room dialled on behalf of a REFER ([`super::dial`]) runs the same loop
+//! ([`serve`]) once its INVITE is answered. A REFER inside the dialog goes to
+//! [`super::refer::in_dialog`]; a removal by the room ([`RoomHandle::remove`]) ends the
+//! dialog with BYE and closes the chat stream.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -20,12 +25,12 @@ use sylk_sip_endpoint::{IncomingRequest, IncomingSession, Session, SessionEvent}
 use tokio::sync::mpsc;
 
 use super::offer::{answer_chat, parse_offer, refuse_all, wants_tls, without_origin, LocalChat};
-use super::room_task::{JoinFailure, RoomHandle};
+use super::room_task::{JoinFailure, Removal, RoomHandle};
 use super::{room_uri, Inner};
 use crate::room::{Join, SessionId, SessionMedia, CPIM};
 
 /// Bodies queued for one session's MSRP writer before the room drops messages for it.
-const OUTBOX: usize = 256;
+pub(super) const OUTBOX: usize = 256;
 
 /// Handles one INVITE for the life of its session.
 pub(crate) async fn run(inner: Arc<Inner>, invite: IncomingSession) {
@@ -83,11 +88,12 @@ pub(crate) async fn run(inner: Arc<Inner>, invite: IncomingSession) {
             return invite.reject(500);
         }
     };
-    let (sender, mut msrp_events) = chat.into_parts();
+    let (sender, msrp_events) = chat.into_parts();
 
     let session = SessionId(inner.next_session.fetch_add(1, Ordering::Relaxed));
     let (outbox, outbox_rx) = mpsc::channel(OUTBOX);
     tokio::spawn(writer(sender.clone(), outbox_rx));
+    let (removal, removed) = mpsc::channel(1);
     let join = Join {
         session,
         uri,
@@ -95,7 +101,7 @@ pub(crate) async fn run(inner: Arc<Inner>, invite: IncomingSession) {
         contact,
         media: answer.media,
     };
-    let room = match join_room(&inner, &room_uri, join, outbox).await {
+    let room = match join_room(&inner, &room_uri, join, outbox, removal).await {
         Ok(room) => room,
         Err(status) => return invite.reject(status),
     };
@@ -104,11 +110,12 @@ pub(crate) async fn run(inner: Arc<Inner>, invite: IncomingSession) {
         return;
     }
     let answer_sdp = answer.sdp.to_bytes();
-    let focus = focus_contact(&invite, &room_uri);
+    let focus = focus_contact(invite.contact_uri(), &room_uri);
     let sip = accept(invite, answer_sdp, &focus);
     tracing::info!(room = %room_uri, session = session.0, "participant joined");
 
-    let mut p = Participant {
+    let p = Participant {
+        inner,
         room,
         session,
         sip,
@@ -118,26 +125,39 @@ pub(crate) async fn run(inner: Arc<Inner>, invite: IncomingSession) {
         remote_path: answer.remote_path,
         last_answer: answer.sdp,
         focus,
+        removed,
     };
+    serve(p, msrp_events).await;
+}
+
+/// Runs an established participant session until it ends, then leaves the room and closes
+/// the chat stream. Both directions end here: an INVITE we answered ([`run`]) and one we sent
+/// ([`super::dial`]).
+pub(super) async fn serve(mut p: Participant, mut msrp_events: mpsc::Receiver<MsrpEvent>) {
     p.serve(&mut msrp_events).await;
     p.room.leave(p.session).await;
     p.sender.close().await;
-    tracing::info!(room = %room_uri, session = session.0, "participant left");
+    tracing::info!(room = %p.room.uri(), session = p.session.0, "participant left");
 }
 
-/// Joins `room_uri`, opening it again if its task ended meanwhile. `Err` is the SIP status.
-async fn join_room(
+/// Joins `room_uri`, opening it again if its task ended meanwhile; `removal` is told if the
+/// room removes the session. `Err` is the SIP status.
+pub(super) async fn join_room(
     inner: &Inner,
     room_uri: &str,
     join: Join,
     outbox: mpsc::Sender<Bytes>,
+    removal: Removal,
 ) -> Result<RoomHandle, u16> {
     for _ in 0..3 {
         let room = inner.open_room(room_uri, true).map_err(|e| {
             tracing::warn!(room = %room_uri, error = %e, "cannot open the room");
             500u16
         })?;
-        match room.join(join.clone(), Some(outbox.clone())).await {
+        match room
+            .join_with(join.clone(), Some(outbox.clone()), Some(removal.clone()))
+            .await
+        {
             Ok(()) => return Ok(room),
             Err(JoinFailure::Refused(e)) => {
                 tracing::info!(room = %room_uri, uri = %join.uri, error = %e, "join refused");
@@ -149,10 +169,9 @@ async fn join_room(
     Err(500)
 }
 
-/// Our Contact for the dialog: the endpoint's address with the room's user part and
+/// Our Contact for the dialog: the endpoint's address `base` with the room's user part and
 /// `;isfocus` (RFC 4579 §2.1), e.g. `<sip:lobby@192.0.2.1:5060>;isfocus`.
-fn focus_contact(invite: &IncomingSession, room_uri: &str) -> String {
-    let base = invite.contact_uri();
+pub(super) fn focus_contact(base: &str, room_uri: &str) -> String {
     let user = room_uri
         .strip_prefix("sip:")
         .and_then(|r| r.rsplit_once('@'))
@@ -188,7 +207,7 @@ fn accept(invite: IncomingSession, sdp: Bytes, focus: &str) -> Session {
 }
 
 /// Sends what the room delivers to this session, in order, over its MSRP chat stream.
-async fn writer(sender: SessionSender, mut outbox: mpsc::Receiver<Bytes>) {
+pub(super) async fn writer(sender: SessionSender, mut outbox: mpsc::Receiver<Bytes>) {
     while let Some(body) = outbox.recv().await {
         if let Err(e) = sender.send_message(CPIM, body).await {
             tracing::debug!(error = %e, "MSRP chat stream closed");
@@ -197,17 +216,31 @@ async fn writer(sender: SessionSender, mut outbox: mpsc::Receiver<Bytes>) {
     }
 }
 
+/// An established participant session.
 #[derive(Debug)]
-struct Participant {
-    room: RoomHandle,
-    session: SessionId,
-    sip: Session,
-    sender: SessionSender,
-    local: LocalChat,
-    media: SessionMedia,
-    remote_path: Vec<MsrpUri>,
-    last_answer: SessionDescription,
-    focus: String,
+pub(super) struct Participant {
+    /// The application.
+    pub(super) inner: Arc<Inner>,
+    /// The room it is in.
+    pub(super) room: RoomHandle,
+    /// Its id in the room.
+    pub(super) session: SessionId,
+    /// The SIP dialog.
+    pub(super) sip: Session,
+    /// The MSRP chat stream's sending side.
+    pub(super) sender: SessionSender,
+    /// Our side of the chat stream.
+    pub(super) local: LocalChat,
+    /// The streams as the room knows them.
+    pub(super) media: SessionMedia,
+    /// The peer's MSRP path.
+    pub(super) remote_path: Vec<MsrpUri>,
+    /// Our last session description (answer or offer).
+    pub(super) last_answer: SessionDescription,
+    /// Our Contact, `;isfocus`.
+    pub(super) focus: String,
+    /// Told when the room removes this session (RFC 4579 §5.6).
+    pub(super) removed: mpsc::Receiver<()>,
 }
 
 /// Whether the session goes on after an event.
@@ -237,6 +270,11 @@ impl Participant {
                         Next::Leave
                     }
                 },
+                Some(()) = self.removed.recv() => {
+                    tracing::info!(session = self.session.0, "participant removed by REFER");
+                    self.sip.handle.end();
+                    Next::Leave
+                }
             };
             if matches!(next, Next::Leave) {
                 return;
@@ -281,6 +319,10 @@ impl Participant {
             Method::Invite => self.reinvite(req).await,
             Method::Options | Method::Info => {
                 req.respond_status(200);
+                Next::Continue
+            }
+            Method::Refer => {
+                super::refer::in_dialog(&self.inner, &self.room, &self.sip.handle, req);
                 Next::Continue
             }
             _ => {

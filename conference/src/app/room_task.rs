@@ -22,7 +22,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use super::settings::ConferenceSettings;
 use super::ConferenceError;
 use crate::info::RoomView;
-use crate::room::{chat, Action, Join, JoinError, Room, SessionId, SessionMedia};
+use crate::room::{chat, AccessPolicy, Action, Join, JoinError, Room, SessionId, SessionMedia};
 
 /// Commands queued per room.
 const COMMAND_QUEUE: usize = 256;
@@ -38,6 +38,11 @@ pub struct RoomState {
 
 /// The bodies a session's writer sends over its MSRP chat stream (CPIM).
 pub type Outbox = mpsc::Sender<Bytes>;
+
+/// How the room tells a session that it was removed from the room (RFC 4579 §5.6): one `()`
+/// is sent when a REFER with `method=BYE` removes its participant; the session then ends its
+/// SIP dialog and its chat stream (the room has already let it leave).
+pub type Removal = mpsc::Sender<()>;
 
 /// Why a session could not join.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -56,7 +61,16 @@ enum Command {
     Join {
         join: Join,
         outbox: Option<Outbox>,
+        removed: Option<Removal>,
         reply: oneshot::Sender<Result<(), JoinError>>,
+    },
+    Remove {
+        aor: String,
+        reply: oneshot::Sender<usize>,
+    },
+    Permits {
+        uri: String,
+        reply: oneshot::Sender<bool>,
     },
     Leave {
         session: SessionId,
@@ -116,11 +130,23 @@ impl RoomHandle {
 
     /// Adds a session; `outbox` receives what the room sends to its chat stream.
     pub async fn join(&self, join: Join, outbox: Option<Outbox>) -> Result<(), JoinFailure> {
+        self.join_with(join, outbox, None).await
+    }
+
+    /// [`Self::join`] for a session that can be removed by [`Self::remove`]: `removed` gets
+    /// a `()` when that happens.
+    pub async fn join_with(
+        &self,
+        join: Join,
+        outbox: Option<Outbox>,
+        removed: Option<Removal>,
+    ) -> Result<(), JoinFailure> {
         let (reply, rx) = oneshot::channel();
         self.cmds
             .send(Command::Join {
                 join,
                 outbox,
+                removed,
                 reply,
             })
             .await
@@ -128,6 +154,40 @@ impl RoomHandle {
         rx.await
             .map_err(|_| JoinFailure::Closed)?
             .map_err(JoinFailure::Refused)
+    }
+
+    /// Removes every session of the participant `aor` ([`crate::room::aor`]) from the room
+    /// (RFC 4579 §5.6) and tells each through its [`Removal`] channel; returns how many
+    /// sessions were removed (0 when `aor` is not a participant, or the room is gone).
+    pub async fn remove(&self, aor: &str) -> usize {
+        let (reply, rx) = oneshot::channel();
+        let cmd = Command::Remove {
+            aor: aor.to_owned(),
+            reply,
+        };
+        if self.cmds.send(cmd).await.is_err() {
+            return 0;
+        }
+        rx.await.unwrap_or(0)
+    }
+
+    /// Whether the room's access lists over the defaults admit `uri`
+    /// ([`crate::room::AccessPolicy`]); `false` if the room is gone.
+    pub async fn permits(&self, uri: &str) -> bool {
+        let (reply, rx) = oneshot::channel();
+        let cmd = Command::Permits {
+            uri: uri.to_owned(),
+            reply,
+        };
+        if self.cmds.send(cmd).await.is_err() {
+            return false;
+        }
+        rx.await.unwrap_or(false)
+    }
+
+    /// Whether the room has anyone in it, as its conference-info state shows.
+    pub fn has_participants(&self) -> bool {
+        !self.state.borrow().view.participants.is_empty()
     }
 
     /// Removes a session.
@@ -205,6 +265,7 @@ pub(crate) fn spawn(
     let task = Task {
         room,
         outboxes: HashMap::new(),
+        members: HashMap::new(),
         state,
         rx,
         registry,
@@ -220,6 +281,8 @@ pub(crate) fn spawn(
 struct Task {
     room: Room,
     outboxes: HashMap<SessionId, Outbox>,
+    /// The address of record of each session, and how to tell it that it was removed.
+    members: HashMap<SessionId, (String, Option<Removal>)>,
     state: Arc<watch::Sender<RoomState>>,
     rx: mpsc::Receiver<Command>,
     registry: Registry,
@@ -282,14 +345,17 @@ impl Task {
             Command::Join {
                 join,
                 outbox,
+                removed,
                 reply,
             } => {
                 let session = join.session;
                 if let Some(o) = outbox {
                     self.outboxes.insert(session, o);
                 }
+                let key = crate::room::aor(&join.uri);
                 match self.room.join(join, now) {
                     Ok(outcome) => {
+                        self.members.insert(session, (key, removed));
                         self.execute(outcome.actions, None);
                         let _ = reply.send(Ok(()));
                     }
@@ -302,7 +368,32 @@ impl Task {
             Command::Leave { session } => {
                 let actions = self.room.leave(session, now);
                 self.outboxes.remove(&session);
+                self.members.remove(&session);
                 self.execute(actions, None);
+            }
+            Command::Remove { aor, reply } => {
+                let sessions: Vec<SessionId> = self
+                    .members
+                    .iter()
+                    .filter(|(_, (a, _))| *a == aor)
+                    .map(|(s, _)| *s)
+                    .collect();
+                for session in &sessions {
+                    let actions = self.room.leave(*session, now);
+                    self.outboxes.remove(session);
+                    self.execute(actions, None);
+                    if let Some((_, Some(removed))) = self.members.remove(session) {
+                        let _ = removed.try_send(());
+                    }
+                }
+                let _ = reply.send(sessions.len());
+            }
+            Command::Permits { uri, reply } => {
+                let policy = AccessPolicy {
+                    room: &self.room.record().access,
+                    default: &self.settings.room.default_access,
+                };
+                let _ = reply.send(policy.permits(&uri));
             }
             Command::UpdateMedia { session, media } => {
                 let actions = self.room.update_media(session, media, now);

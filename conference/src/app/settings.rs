@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use sylk_config::Config;
+use sylk_dns::ResolverSettings;
 use sylk_sip::msrp::SessionConfig;
 use sylk_sip_endpoint::msrp::MsrpConfig;
 
@@ -27,6 +28,9 @@ pub struct ConferenceSettings {
     pub msrp: MsrpConfig,
     /// The settings of each participant's MSRP session.
     pub msrp_session: SessionConfig,
+    /// How the SIP servers of URIs the room dials (REFER, RFC 4579 §5.5) are located:
+    /// `[dns]`.
+    pub dns: ResolverSettings,
 }
 
 impl ConferenceSettings {
@@ -95,6 +99,7 @@ impl ConferenceSettings {
             linger: Duration::from_secs(60),
             msrp,
             msrp_session,
+            dns: ResolverSettings::from_config(&config.dns),
         })
     }
 

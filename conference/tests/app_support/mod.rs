@@ -105,6 +105,10 @@ pub struct Ua {
     pub aor: String,
     display: String,
     seq: std::sync::atomic::AtomicU32,
+    /// Requests received while waiting for something else.
+    backlog: std::sync::Mutex<std::collections::VecDeque<String>>,
+    /// The transactions (Via, CSeq) of the requests handed out, to drop retransmissions.
+    seen: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl Ua {
@@ -118,6 +122,8 @@ impl Ua {
             aor: format!("sip:{user}@example.com"),
             display: display.to_owned(),
             seq: 1.into(),
+            backlog: Default::default(),
+            seen: Default::default(),
         }
     }
 
@@ -132,6 +138,9 @@ impl Ua {
                     && header(&msg, "CSeq").is_some_and(|c| c.ends_with(method))
                 {
                     return msg;
+                }
+                if !msg.starts_with("SIP/2.0 ") {
+                    self.backlog.lock().unwrap().push_back(msg);
                 }
             }
         };
@@ -187,17 +196,143 @@ impl Ua {
     /// Sends `method` in the dialog of the 2xx `ok`; waits for its final response unless it is
     /// an ACK.
     pub async fn in_dialog(&self, method: &str, ok: &str, seq: u32, wait: bool) -> String {
-        self.request_in_dialog(method, ok, seq, None, wait).await
+        self.request_in_dialog(method, ok, seq, None, "", wait)
+            .await
+    }
+
+    /// A REFER in the dialog of `ok` with `headers` (CRLF-terminated lines: Refer-To, ...);
+    /// returns its final response.
+    pub async fn refer_in_dialog(&self, ok: &str, headers: &str) -> String {
+        let seq = self.seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        self.request_in_dialog("REFER", ok, seq, None, headers, true)
+            .await
+    }
+
+    /// A REFER outside any dialog to `sip:room@DOMAIN` with `headers` (CRLF-terminated
+    /// lines); returns its final response.
+    pub async fn refer(&self, room: &str, headers: &str) -> String {
+        let call_id = format!("{}-{}", new_session_id(), self.local.port());
+        let (local, aor, display) = (self.local, &self.aor, &self.display);
+        let msg = format!(
+            "REFER sip:{room}@{DOMAIN} SIP/2.0\r\n\
+             Via: SIP/2.0/UDP {local};branch=z9hG4bK-{call_id};rport\r\n\
+             Max-Forwards: 70\r\n\
+             From: \"{display}\" <{aor}>;tag=t-{call_id}\r\n\
+             To: <sip:{room}@{DOMAIN}>\r\n\
+             Call-ID: {call_id}\r\n\
+             CSeq: 1 REFER\r\n\
+             Contact: <sip:ua@{local}>\r\n\
+             {headers}Content-Length: 0\r\n\r\n"
+        );
+        self.sock
+            .send_to(msg.as_bytes(), self.server)
+            .await
+            .unwrap();
+        self.recv_final("REFER").await
+    }
+
+    /// The next request of `method` received (including one that arrived while waiting for
+    /// something else).
+    pub async fn next_request(&self, method: &str) -> String {
+        loop {
+            let msg = self.next_request_raw(method).await;
+            let key = format!(
+                "{} {}",
+                header(&msg, "Via").unwrap_or(""),
+                header(&msg, "CSeq").unwrap_or("")
+            );
+            if self.seen.lock().unwrap().insert(key) {
+                return msg;
+            }
+        }
+    }
+
+    async fn next_request_raw(&self, method: &str) -> String {
+        let prefix = format!("{method} ");
+        {
+            let mut backlog = self.backlog.lock().unwrap();
+            if let Some(i) = backlog.iter().position(|m| m.starts_with(&prefix)) {
+                return backlog.remove(i).unwrap();
+            }
+        }
+        let mut buf = vec![0u8; 65535];
+        let fut = async {
+            loop {
+                let (n, _) = self.sock.recv_from(&mut buf).await.expect("recv");
+                let msg = String::from_utf8_lossy(&buf[..n]).into_owned();
+                if msg.starts_with(&prefix) {
+                    return msg;
+                }
+                if !msg.starts_with("SIP/2.0 ") {
+                    self.backlog.lock().unwrap().push_back(msg);
+                }
+            }
+        };
+        tokio::time::timeout(WAIT, fut)
+            .await
+            .unwrap_or_else(|_| panic!("no {method} received"))
+    }
+
+    /// Whether a request of `method` arrives within `limit`.
+    pub async fn gets_request_within(&self, method: &str, limit: Duration) -> bool {
+        tokio::time::timeout(limit, self.next_request(method))
+            .await
+            .is_ok()
+    }
+
+    /// Answers the request `req` (sent by the server) with `status`, `extra` header lines
+    /// (CRLF-terminated) and an optional SDP body; a To tag is added to a final response.
+    pub async fn respond(
+        &self,
+        req: &str,
+        status: u16,
+        reason: &str,
+        extra: &str,
+        sdp: Option<&str>,
+    ) {
+        let vias: String = req
+            .lines()
+            .filter(|l| {
+                l.split_once(':')
+                    .is_some_and(|(n, _)| n.trim().eq_ignore_ascii_case("Via"))
+            })
+            .map(|l| format!("{l}\r\n"))
+            .collect();
+        let mut to = header(req, "To").unwrap().to_owned();
+        if status >= 200 && !to.contains(";tag=") {
+            to.push_str(&format!(";tag=ua-{}", self.local.port()));
+        }
+        let body = sdp.unwrap_or("");
+        let ctype = if sdp.is_some() {
+            "Content-Type: application/sdp\r\n"
+        } else {
+            ""
+        };
+        let msg = format!(
+            "SIP/2.0 {status} {reason}\r\n{vias}\
+             From: {}\r\nTo: {to}\r\nCall-ID: {}\r\nCSeq: {}\r\n\
+             Contact: <sip:ua@{}>\r\n{extra}{ctype}Content-Length: {}\r\n\r\n{body}",
+            header(req, "From").unwrap(),
+            header(req, "Call-ID").unwrap(),
+            header(req, "CSeq").unwrap(),
+            self.local,
+            body.len(),
+        );
+        self.sock
+            .send_to(msg.as_bytes(), self.server)
+            .await
+            .unwrap();
     }
 
     /// A re-INVITE with `sdp` in the dialog of `ok`; returns its final response (ACKed).
     pub async fn reinvite(&self, ok: &str, sdp: &str) -> String {
         let seq = self.seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         let resp = self
-            .request_in_dialog("INVITE", ok, seq, Some(sdp), true)
+            .request_in_dialog("INVITE", ok, seq, Some(sdp), "", true)
             .await;
         if status(&resp) < 300 {
-            self.request_in_dialog("ACK", &resp, seq, None, false).await;
+            self.request_in_dialog("ACK", &resp, seq, None, "", false)
+                .await;
         }
         resp
     }
@@ -214,6 +349,7 @@ impl Ua {
         ok: &str,
         seq: u32,
         sdp: Option<&str>,
+        extra: &str,
         wait: bool,
     ) -> String {
         let target = header(ok, "Contact").expect("2xx with Contact");
@@ -234,7 +370,7 @@ impl Ua {
              Max-Forwards: 70\r\n\
              From: {}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {seq} {method}\r\n\
              Contact: <sip:ua@{local}>\r\n\
-             {ctype}Content-Length: {}\r\n\r\n{body}",
+             {extra}{ctype}Content-Length: {}\r\n\r\n{body}",
             new_session_id(),
             header(ok, "From").unwrap(),
             header(ok, "To").unwrap(),
@@ -449,4 +585,43 @@ impl RawChatter {
             .await
             .expect("MSRP response")
     }
+}
+
+/// Answers the room's INVITE that `ua` receives (RFC 4579 §5.5: the focus dials it) with an
+/// MSRP chat answer, passive so the room connects, and waits for the ACK; returns the INVITE
+/// and the chat session.
+pub async fn answer_dialled(ua: &Ua, ep: &MsrpEndpoint) -> (String, MsrpSession) {
+    let invite = ua.next_request("INVITE").await;
+    let local = ep.local_uri(&new_session_id(), false);
+    let msrp = ep
+        .create_session_with_uri(
+            local.clone(),
+            SessionConfig::default(),
+            answer_path(&invite),
+            Setup::Passive,
+        )
+        .expect("msrp session");
+    let sdp = format!(
+        "v=0\r\no=ua 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=message {} TCP/MSRP *\r\na=path:{local}\r\n\
+         a=accept-types:message/cpim text/plain\r\na=setup:passive\r\n",
+        local.port.unwrap_or(9)
+    );
+    ua.respond(&invite, 200, "OK", "", Some(&sdp)).await;
+    ua.next_request("ACK").await;
+    (invite, msrp)
+}
+
+/// The next REFER progress NOTIFY `ua` receives, answered 200: its body (a sipfrag status
+/// line) and its Event and Subscription-State values.
+pub async fn refer_notify(ua: &Ua) -> (String, String, String) {
+    let notify = ua.next_request("NOTIFY").await;
+    ua.respond(&notify, 200, "OK", "", None).await;
+    (
+        body(&notify).to_owned(),
+        header(&notify, "Event").unwrap_or("").to_owned(),
+        header(&notify, "Subscription-State")
+            .unwrap_or("")
+            .to_owned(),
+    )
 }
