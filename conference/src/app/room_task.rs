@@ -27,6 +27,9 @@ use crate::room::{chat, AccessPolicy, Action, Join, JoinError, Room, SessionId, 
 /// Commands queued per room.
 const COMMAND_QUEUE: usize = 256;
 
+/// How long the room waits for a participant's full chat queue before removing it.
+const SLOW_CONSUMER: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The conference-info state of a room, published after every visible change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomState {
@@ -302,7 +305,7 @@ impl Task {
                 cmd = self.rx.recv() => match cmd {
                     Some(cmd) => {
                         last_command = Instant::now();
-                        self.command(cmd);
+                        self.command(cmd).await;
                     }
                     None => break,
                 },
@@ -310,7 +313,7 @@ impl Task {
                     if self.room.is_empty()
                         && self.state.receiver_count() == 0
                         && last_command.elapsed() >= linger
-                        && self.retire()
+                        && self.retire().await
                     {
                         break;
                     }
@@ -322,7 +325,7 @@ impl Task {
 
     /// Leaves the registry; commands already queued are still served (joins get refused as
     /// closed so the caller opens the room anew).
-    fn retire(&mut self) -> bool {
+    async fn retire(&mut self) -> bool {
         {
             let mut rooms = self.registry.lock().unwrap_or_else(|p| p.into_inner());
             if rooms.get(&self.uri).is_some_and(|h| h.id == self.id) {
@@ -333,13 +336,13 @@ impl Task {
         while let Ok(cmd) = self.rx.try_recv() {
             match cmd {
                 Command::Join { reply, .. } => drop(reply),
-                other => self.command(other),
+                other => self.command(other).await,
             }
         }
         true
     }
 
-    fn command(&mut self, cmd: Command) {
+    async fn command(&mut self, cmd: Command) {
         let now = SystemTime::now();
         match cmd {
             Command::Join {
@@ -356,7 +359,7 @@ impl Task {
                 match self.room.join(join, now) {
                     Ok(outcome) => {
                         self.members.insert(session, (key, removed));
-                        self.execute(outcome.actions, None);
+                        self.execute(outcome.actions, None).await;
                         let _ = reply.send(Ok(()));
                     }
                     Err(e) => {
@@ -369,7 +372,7 @@ impl Task {
                 let actions = self.room.leave(session, now);
                 self.outboxes.remove(&session);
                 self.members.remove(&session);
-                self.execute(actions, None);
+                self.execute(actions, None).await;
             }
             Command::Remove { aor, reply } => {
                 let sessions: Vec<SessionId> = self
@@ -381,7 +384,7 @@ impl Task {
                 for session in &sessions {
                     let actions = self.room.leave(*session, now);
                     self.outboxes.remove(session);
-                    self.execute(actions, None);
+                    self.execute(actions, None).await;
                     if let Some((_, Some(removed))) = self.members.remove(session) {
                         let _ = removed.try_send(());
                     }
@@ -397,7 +400,7 @@ impl Task {
             }
             Command::UpdateMedia { session, media } => {
                 let actions = self.room.update_media(session, media, now);
-                self.execute(actions, None);
+                self.execute(actions, None).await;
             }
             Command::Chat {
                 session,
@@ -405,7 +408,7 @@ impl Task {
                 body,
             } => {
                 let actions = self.room.chat_message(session, &content_type, body, now);
-                self.execute(actions, Some(session));
+                self.execute(actions, Some(session)).await;
             }
             Command::Nickname {
                 session,
@@ -413,7 +416,7 @@ impl Task {
                 reply,
             } => match self.room.set_nickname(session, &nick, now) {
                 Ok(actions) => {
-                    self.execute(actions, None);
+                    self.execute(actions, None).await;
                     let _ = reply.send(200);
                 }
                 Err(e) => {
@@ -422,17 +425,17 @@ impl Task {
             },
             Command::Subject { subject } => {
                 let actions = self.room.set_subject(subject, now);
-                self.execute(actions, None);
+                self.execute(actions, None).await;
             }
         }
     }
 
     /// Carries out `actions`; `origin` is the session whose request caused them.
-    fn execute(&mut self, actions: Vec<Action>, origin: Option<SessionId>) {
+    async fn execute(&mut self, actions: Vec<Action>, origin: Option<SessionId>) {
         let mut changed = false;
         for action in actions {
             match action {
-                Action::Deliver { session, body, .. } => self.deliver(session, body),
+                Action::Deliver { session, body, .. } => self.deliver(session, body).await,
                 Action::Reject { status, reason } => {
                     // The session machine already answered the SEND 200 (RFC 4975 §7.3.1
                     // leaves no later refusal but a REPORT); the sender is told in the chat.
@@ -445,7 +448,7 @@ impl Task {
                         &text,
                         SystemTime::now(),
                     );
-                    self.deliver(session, body);
+                    self.deliver(session, body).await;
                 }
                 Action::ConferenceInfoChanged { .. } => changed = true,
                 Action::StoreFailed { detail } => {
@@ -461,16 +464,30 @@ impl Task {
         }
     }
 
-    fn deliver(&mut self, session: SessionId, body: Bytes) {
+    /// Queues `body` on `session`'s chat stream. A full queue makes the room wait (and so,
+    /// through the command queue and MSRP flow control, the senders); a participant that takes
+    /// nothing for [`SLOW_CONSUMER`] is removed from the room (its session ended with BYE)
+    /// rather than silently missing messages.
+    async fn deliver(&mut self, session: SessionId, body: Bytes) {
         let Some(outbox) = self.outboxes.get(&session) else {
             return;
         };
-        match outbox.try_send(body) {
+        match outbox.send_timeout(body, SLOW_CONSUMER).await {
             Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                tracing::warn!(room = %self.uri, session = session.0, "chat outbox full: message dropped");
+            Err(mpsc::error::SendTimeoutError::Timeout(_)) => {
+                tracing::warn!(
+                    room = %self.uri,
+                    session = session.0,
+                    "chat outbox full for {SLOW_CONSUMER:?}: participant removed"
+                );
+                self.outboxes.remove(&session);
+                let actions = self.room.leave(session, SystemTime::now());
+                if let Some((_, Some(removed))) = self.members.remove(&session) {
+                    let _ = removed.try_send(());
+                }
+                Box::pin(self.execute(actions, None)).await;
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => {
+            Err(mpsc::error::SendTimeoutError::Closed(_)) => {
                 self.outboxes.remove(&session);
             }
         }
