@@ -54,6 +54,22 @@ fn subscribe_sees_participants_tcp() {
     subscribe_sees_participants(Transport::Tcp);
 }
 
+/// RFC 4579 §5.6: a REFER to the room with `Refer-To: <alice;method=BYE>` gets 202 and a
+/// `SIP/2.0 100 Trying` sipfrag NOTIFY; the room sends alice BYE, and a final NOTIFY
+/// `SIP/2.0 200 OK` ends the refer subscription.
+#[test]
+fn refer_bye_removes_a_participant() {
+    if !require_peer("sipp", common::have_sipp()) {
+        return;
+    }
+    let server = conference_server(Transport::Udp);
+    let run = Sipp::new("conference_refer_bye.xml")
+        .transport(Transport::Udp)
+        .calls(1)
+        .run(&server);
+    run.assert_success();
+}
+
 /// A participant: its SIP dialog (a raw UDP user agent) and its chat client behind the relay.
 struct Participant {
     uri: String,
