@@ -24,11 +24,11 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use sylk_sip::message::{HeaderName, Method, Response};
-use sylk_sip::msrp::{new_session_id, parse_path, MsrpUri};
+use sylk_sip::msrp::{parse_path, MsrpUri};
 use sylk_sip::sdp::msrp_attributes::{Path, Setup as SdpSetup};
 use sylk_sip::sdp::{
     build_offer, check_answer, AttributeList, LocalCapabilities, MediaType, MsrpPolicy,
-    OfferStream, Origin, SessionDescription,
+    OfferStream, SessionDescription,
 };
 use sylk_sip::transport::{Peer, TransportKind};
 use sylk_sip::uri::{Host, SipUri, Uri};
@@ -72,19 +72,7 @@ pub(crate) async fn dial(
         Ok(p) => p,
         Err(status) => return outcome(status),
     };
-    let msrp = &inner.msrp;
-    let secure = sip.secure && msrp.tls_addr().is_some();
-    let local = LocalChat {
-        origin: Origin::new(
-            "sylk",
-            u64::from(rand::random::<u32>()),
-            1,
-            inner.sdp_address,
-        ),
-        address: inner.sdp_address,
-        uri: msrp.local_uri(&new_session_id(), secure),
-        max_size: u64::try_from(inner.settings.room.max_message_size).unwrap_or(u64::MAX),
-    };
+    let local = inner.local_chat(sip.secure);
     let Some(offer) = chat_offer(&local) else {
         return outcome(500);
     };
@@ -367,6 +355,7 @@ fn quote(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sylk_sip::sdp::Origin;
 
     fn local() -> LocalChat {
         LocalChat {

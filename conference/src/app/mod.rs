@@ -172,6 +172,25 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Inner {
+    /// Our side of a new chat stream: a fresh SDP origin and MSRP session id, over TLS when
+    /// `secure` is asked for and an `msrps` listener runs.
+    pub(crate) fn local_chat(&self, secure: bool) -> offer::LocalChat {
+        let secure = secure && self.msrp.tls_addr().is_some();
+        offer::LocalChat {
+            origin: sylk_sip::sdp::Origin::new(
+                "sylk",
+                u64::from(rand::random::<u32>()),
+                1,
+                self.sdp_address,
+            ),
+            address: self.sdp_address,
+            uri: self
+                .msrp
+                .local_uri(&sylk_sip::msrp::new_session_id(), secure),
+            max_size: u64::try_from(self.settings.room.max_message_size).unwrap_or(u64::MAX),
+        }
+    }
+
     fn running(&self, uri: &str) -> Option<RoomHandle> {
         lock(&self.rooms)
             .get(uri)

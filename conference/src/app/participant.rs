@@ -18,8 +18,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use sylk_sip::message::{HeaderName, Method};
-use sylk_sip::msrp::{new_session_id, MsrpUri, SessionEvent as MsrpSessionEvent};
-use sylk_sip::sdp::{next_origin, Origin, SessionDescription};
+use sylk_sip::msrp::{MsrpUri, SessionEvent as MsrpSessionEvent};
+use sylk_sip::sdp::{next_origin, SessionDescription};
 use sylk_sip_endpoint::msrp::{MsrpEvent, SessionSender};
 use sylk_sip_endpoint::{IncomingRequest, IncomingSession, Session, SessionEvent};
 use tokio::sync::mpsc;
@@ -56,19 +56,8 @@ pub(crate) async fn run(inner: Arc<Inner>, invite: IncomingSession) {
             return invite.reject(e.status());
         }
     };
+    let local = inner.local_chat(wants_tls(&offer));
     let msrp = &inner.msrp;
-    let secure = wants_tls(&offer) && msrp.tls_addr().is_some();
-    let local = LocalChat {
-        origin: Origin::new(
-            "sylk",
-            u64::from(rand::random::<u32>()),
-            1,
-            inner.sdp_address,
-        ),
-        address: inner.sdp_address,
-        uri: msrp.local_uri(&new_session_id(), secure),
-        max_size: u64::try_from(inner.settings.room.max_message_size).unwrap_or(u64::MAX),
-    };
     let answer = match answer_chat(&offer, &local) {
         Ok(a) => a,
         Err(e) => {
