@@ -167,6 +167,27 @@ pub fn room_uri(uri: &Uri) -> Option<String> {
     ))
 }
 
+/// A response to `req` with extra header fields (an event decision's `Expires`, `Refer-Sub`...).
+pub(crate) fn response_with(
+    req: &IncomingRequest,
+    status: u16,
+    headers: Vec<(sylk_sip::message::HeaderName, String)>,
+) -> sylk_sip::message::Response {
+    let mut resp = req.response(status);
+    for (name, value) in headers {
+        resp.headers.push(name, value);
+    }
+    resp
+}
+
+/// Answers `req` with a refusal of the event decisions ([`crate::events::Refusal`]).
+pub(crate) fn refuse(req: IncomingRequest, refusal: crate::events::Refusal) {
+    tracing::debug!(method = %req.request.method, status = refusal.status, reason = %refusal.reason, "refused");
+    let mut resp = response_with(&req, refusal.status, refusal.headers);
+    resp.reason = refusal.reason;
+    req.respond(resp);
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }

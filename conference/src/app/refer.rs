@@ -26,7 +26,7 @@ use sylk_sip_endpoint::{IncomingRequest, Session, SessionEvent, SessionHandle};
 use tokio::sync::mpsc;
 
 use super::room_task::RoomHandle;
-use super::{room_uri, Inner};
+use super::{refuse, response_with, room_uri, Inner};
 use crate::events::{decide_refer, sipfrag_notify, Notify, ReferAction, ReferDecision, Refusal};
 
 /// A REFER outside a dialog, addressed to a room.
@@ -94,21 +94,7 @@ pub(crate) fn in_dialog(
 
 /// The 202 (RFC 3515 §2.4.2) with the decision's headers.
 fn accepted(req: &IncomingRequest, decision: &ReferDecision) -> sylk_sip::message::Response {
-    let mut resp = req.response(ReferDecision::STATUS);
-    for (name, value) in decision.response_headers() {
-        resp.headers.push(name, value);
-    }
-    resp
-}
-
-fn refuse(req: IncomingRequest, refusal: Refusal) {
-    tracing::debug!(status = refusal.status, reason = %refusal.reason, "REFER refused");
-    let mut resp = req.response(refusal.status);
-    resp.reason = refusal.reason;
-    for (name, value) in refusal.headers {
-        resp.headers.push(name, value);
-    }
-    req.respond(resp);
+    response_with(req, ReferDecision::STATUS, decision.response_headers())
 }
 
 /// Requests inside the dialog of a REFER's subscription: a SUBSCRIBE (refresh or

@@ -10,11 +10,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use sylk_sip::message::{HeaderName, Method, Response};
+use sylk_sip::message::Method;
 use sylk_sip_endpoint::{IncomingRequest, Session, SessionEvent, SessionHandle};
 
-use super::{room_uri, ConferenceError, Inner, RoomHandle};
-use crate::events::{decide_subscribe, Notify, Refusal, SubscriptionConfig, Subscriptions};
+use super::{refuse, response_with, room_uri, ConferenceError, Inner, RoomHandle};
+use crate::events::{decide_subscribe, Notify, SubscriptionConfig, Subscriptions};
 use crate::info::ConferenceInfo;
 
 /// Serves one SUBSCRIBE to a room, for the life of the subscription it creates.
@@ -22,7 +22,7 @@ pub(super) async fn serve(inner: Arc<Inner>, req: IncomingRequest) {
     let config = SubscriptionConfig::default();
     let decision = match decide_subscribe(&req.request, &config) {
         Ok(d) => d,
-        Err(refusal) => return refuse(req, &refusal),
+        Err(refusal) => return refuse(req, refusal),
     };
     let Some(uri) = room_uri(&req.request.uri) else {
         return req.respond_status(404);
@@ -35,8 +35,7 @@ pub(super) async fn serve(inner: Arc<Inner>, req: IncomingRequest) {
             return req.respond_status(500);
         }
     };
-    let mut resp = req.response(200);
-    push_headers(&mut resp, decision.response_headers());
+    let resp = response_with(&req, 200, decision.response_headers());
     let mut session = req.accept_dialog(resp);
     let mut states = room.subscribe();
     let mut subs = Subscriptions::new();
@@ -97,7 +96,7 @@ async fn on_refresh(
     let decision = match decide_subscribe(&req.request, config) {
         Ok(d) => d,
         Err(refusal) => {
-            refuse(req, &refusal);
+            refuse(req, refusal);
             return true;
         }
     };
@@ -107,8 +106,7 @@ async fn on_refresh(
             false
         }
         Some(n) => {
-            let mut resp = req.response(200);
-            push_headers(&mut resp, decision.response_headers());
+            let resp = response_with(&req, 200, decision.response_headers());
             req.respond(resp);
             send(&session.handle, subs, n).await
         }
@@ -129,21 +127,6 @@ async fn send(handle: &SessionHandle, subs: &mut Subscriptions<()>, n: Notify) -
     let status = answer.await.map_or(408, |r| r.status);
     let removed = subs.on_notify_response(&(), status);
     !last && !removed
-}
-
-fn refuse(req: IncomingRequest, refusal: &Refusal) {
-    let mut resp = req.response(refusal.status);
-    if !refusal.reason.is_empty() {
-        resp.reason = refusal.reason.clone();
-    }
-    push_headers(&mut resp, refusal.headers.clone());
-    req.respond(resp);
-}
-
-fn push_headers(resp: &mut Response, headers: Vec<(HeaderName, String)>) {
-    for (name, value) in headers {
-        resp.headers.push(name, value);
-    }
 }
 
 async fn sleep_until(at: Option<Instant>) {
