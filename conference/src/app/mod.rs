@@ -224,11 +224,14 @@ impl Inner {
         if let Some(h) = rooms.get(uri).filter(|h| !h.is_closed()) {
             return Ok(h.clone());
         }
-        if !create && Room::load(&self.store, uri, self.settings.room.clone())?.is_none() {
-            return Err(ConferenceError::NoSuchRoom);
-        }
+        let config = self.settings.room.clone();
+        let room = if create {
+            Room::open(&self.store, uri, config, SystemTime::now())?
+        } else {
+            Room::load(&self.store, uri, config)?.ok_or(ConferenceError::NoSuchRoom)?
+        };
         let id = self.next_room.fetch_add(1, Ordering::Relaxed);
-        let handle = room_task::spawn(uri, id, &self.settings, &self.store, self.rooms.clone())?;
+        let handle = room_task::spawn(room, uri, id, &self.settings, self.rooms.clone());
         rooms.insert(uri.to_owned(), handle.clone());
         Ok(handle)
     }

@@ -16,11 +16,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
-use sylk_store::Store;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::settings::ConferenceSettings;
-use super::ConferenceError;
 use crate::info::RoomView;
 use crate::room::{chat, AccessPolicy, Action, Join, JoinError, Room, SessionId, SessionMedia};
 
@@ -241,14 +239,13 @@ impl RoomHandle {
 
 /// Opens room `uri` from the store (creating it) and starts its task.
 pub(crate) fn spawn(
+    mut room: Room,
     uri: &str,
     id: u64,
     settings: &ConferenceSettings,
-    store: &Store,
     registry: Registry,
-) -> Result<RoomHandle, ConferenceError> {
+) -> RoomHandle {
     let now = SystemTime::now();
-    let mut room = Room::open(store, uri, settings.room.clone(), now)?;
     if let Some(access) = settings.room_access.get(&crate::room::aor(uri)) {
         if room.record().access != *access {
             let _ = room.set_access(access.clone(), now);
@@ -277,7 +274,7 @@ pub(crate) fn spawn(
         settings: settings.clone(),
     };
     tokio::spawn(task.run());
-    Ok(handle)
+    handle
 }
 
 #[derive(Debug)]
