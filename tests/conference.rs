@@ -283,7 +283,7 @@ fn msrp_status(conn: &mut TcpStream, frame: &str) -> u16 {
 /// Bad input to a room: on a raw connection to its MSRP port, a SEND for a session that does
 /// not exist gets 481, a bad Byte-Range 400, a frame over the size limit 413, and the
 /// connection stays open throughout; through the relay, a CPIM body that does not parse is
-/// refused (400, told to the sender as a room notice) and reaches nobody. The room goes on
+/// refused (a failure REPORT with 400 and a room notice reach the sender) and reaches nobody. The room goes on
 /// relaying the participants' messages.
 #[test]
 fn bad_chat_input_gets_errors_and_the_room_keeps_serving() {
@@ -350,6 +350,13 @@ fn bad_chat_input_gets_errors_and_the_room_keeps_serving() {
     assert!(
         chat_seen(&mut bob, room_uri).is_empty(),
         "bob got the bad message"
+    );
+    let reports = alice.chat.reports().to_vec();
+    assert!(
+        reports
+            .iter()
+            .any(|(_, status)| status.as_ref().is_some_and(|s| s.code == 400)),
+        "alice got no failure REPORT through the relay: {reports:?}"
     );
 
     alice

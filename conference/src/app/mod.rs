@@ -49,7 +49,7 @@ use sylk_sip_endpoint::msrp::{MsrpEndpoint, MsrpError};
 use sylk_sip_endpoint::{Application, EndpointHandle, IncomingRequest, IncomingSession};
 use sylk_store::{Store, StoreError};
 
-pub use room_task::{JoinFailure, Outbox, Registry, RoomHandle, RoomState};
+pub use room_task::{JoinFailure, Outbox, Refused, Registry, RoomHandle, RoomState};
 pub use settings::ConferenceSettings;
 
 use crate::room::{expire_idle, mark_all_empty, Room};

@@ -274,7 +274,16 @@ impl Participant {
     async fn msrp_event(&mut self, ev: MsrpEvent) -> Next {
         match ev {
             MsrpEvent::Session(MsrpSessionEvent::Message(m)) => {
-                self.room.chat(self.session, &m.content_type, m.body).await;
+                let total = m.body.len() as u64;
+                let refused = self.room.chat(self.session, &m.content_type, m.body).await;
+                if let Some(r) = refused {
+                    // Each chunk was answered 200 before the room saw the whole message: the
+                    // sender learns of the refusal from a failure REPORT (RFC 4975 §7.1.2).
+                    let _ = self
+                        .sender
+                        .report_failure(&m.message_id, total, r.status, &r.reason)
+                        .await;
+                }
             }
             MsrpEvent::Session(MsrpSessionEvent::Nickname(req)) => {
                 // RFC 7701 §5.1: the nickname is in Use-Nickname.

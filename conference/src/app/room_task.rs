@@ -4,9 +4,10 @@
 //!
 //! Run-loop contract: the task takes [`Command`]s in order from a bounded queue; each is one
 //! call on the [`Room`] whose actions are carried out before the next command: deliveries go
-//! into the receiving session's bounded outbox (a full outbox drops the message with a
-//! warning: that participant is not reading), refusals become a notice to the sender (the MSRP
-//! `200` was already sent by the session machine), and a changed conference-info state is
+//! into the receiving session's bounded outbox (a full outbox makes the room wait, and a
+//! participant that takes nothing for [`SLOW_CONSUMER`] is removed), refusals become a notice
+//! to the sender and are returned to its session, which sends a failure REPORT (the MSRP `200`
+//! was already sent by the session machine), and a changed conference-info state is
 //! published on a [`watch`] channel as a [`RoomState`]. When the room has had no session and
 //! no state watcher for the linger time, the task removes itself from the registry and ends;
 //! the room's record and history stay in the store.
@@ -44,6 +45,15 @@ pub type Outbox = mpsc::Sender<Bytes>;
 /// is sent when a REFER with `method=BYE` removes its participant; the session then ends its
 /// SIP dialog and its chat stream (the room has already let it leave).
 pub type Removal = mpsc::Sender<()>;
+
+/// Why the room refused a chat message: the MSRP status and its reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    /// The status (400, 403, 404, 413, 415, 481).
+    pub status: u16,
+    /// Why, for people.
+    pub reason: String,
+}
 
 /// Why a session could not join.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -84,6 +94,7 @@ enum Command {
         session: SessionId,
         content_type: String,
         body: Bytes,
+        reply: oneshot::Sender<Option<Refused>>,
     },
     Nickname {
         session: SessionId,
@@ -204,16 +215,28 @@ impl RoomHandle {
             .await;
     }
 
-    /// Relays a chat message (the body of an MSRP SEND) from `session`.
-    pub async fn chat(&self, session: SessionId, content_type: &str, body: Bytes) {
-        let _ = self
-            .cmds
-            .send(Command::Chat {
-                session,
-                content_type: content_type.to_owned(),
-                body,
-            })
-            .await;
+    /// Relays a chat message (the body of an MSRP SEND) from `session`; returns why the room
+    /// refused it, if it did (the sender also gets a room notice saying so).
+    pub async fn chat(
+        &self,
+        session: SessionId,
+        content_type: &str,
+        body: Bytes,
+    ) -> Option<Refused> {
+        let (reply, rx) = oneshot::channel();
+        let cmd = Command::Chat {
+            session,
+            content_type: content_type.to_owned(),
+            body,
+            reply,
+        };
+        if self.cmds.send(cmd).await.is_err() {
+            return Some(Refused {
+                status: 481,
+                reason: "the room is gone".to_owned(),
+            });
+        }
+        rx.await.ok().flatten()
     }
 
     /// Sets the nickname of `session`'s participant; returns the MSRP status answering the
@@ -403,9 +426,11 @@ impl Task {
                 session,
                 content_type,
                 body,
+                reply,
             } => {
                 let actions = self.room.chat_message(session, &content_type, body, now);
-                self.execute(actions, Some(session)).await;
+                let refused = self.execute(actions, Some(session)).await;
+                let _ = reply.send(refused);
             }
             Command::Nickname {
                 session,
@@ -428,8 +453,13 @@ impl Task {
     }
 
     /// Carries out `actions`; `origin` is the session whose request caused them.
-    async fn execute(&mut self, actions: Vec<Action>, origin: Option<SessionId>) {
+    async fn execute(
+        &mut self,
+        actions: Vec<Action>,
+        origin: Option<SessionId>,
+    ) -> Option<Refused> {
         let mut changed = false;
+        let mut refused = None;
         for action in actions {
             match action {
                 Action::Deliver { session, body, .. } => self.deliver(session, body).await,
@@ -439,6 +469,10 @@ impl Task {
                     let Some(session) = origin else { continue };
                     tracing::debug!(room = %self.uri, status, %reason, "chat message refused");
                     let text = format!("Your message was not delivered: {reason} ({status})");
+                    refused = Some(Refused {
+                        status,
+                        reason: reason.clone(),
+                    });
                     let body = chat::notice(
                         self.room.uri(),
                         &self.settings.room.display_name,
@@ -459,6 +493,7 @@ impl Task {
                 view: self.room.view(),
             });
         }
+        refused
     }
 
     /// Queues `body` on `session`'s chat stream. A full queue makes the room wait (and so,

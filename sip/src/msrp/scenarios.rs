@@ -304,6 +304,25 @@ fn rfc4975_s7_1_3_success_report() {
 }
 
 #[test]
+fn rfc4975_s7_1_2_failure_report_after_the_application_refuses() {
+    let mut net = Net::pair();
+    let id = net
+        .a
+        .send_message(net.now, "message/cpim", Bytes::from_static(b"refused"));
+    net.run();
+    let got = net.received()[0].clone();
+    net.b
+        .report_failure(&got.message_id, got.body.len() as u64, 403, "Forbidden");
+    net.run();
+    assert!(net.ev_a.contains(&SessionEvent::Delivered {
+        message_id: id.clone()
+    }));
+    assert!(net.ev_a.iter().any(|e| matches!(e,
+        SessionEvent::Report { message_id, status, byte_range: Some(r) }
+            if *message_id == id && status.code == 403 && r.total == Some(7))));
+}
+
+#[test]
 fn rfc7701_nickname_is_surfaced_and_answered_by_the_application() {
     let mut net = Net::pair();
     let mut req = Request::new(

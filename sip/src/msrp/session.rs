@@ -275,6 +275,31 @@ impl Session {
         }
     }
 
+    /// Queues a failure REPORT (RFC 4975 §7.1.2) for a message already surfaced by
+    /// [`SessionEvent::Message`] and answered 200 chunk by chunk, which the application then
+    /// refused: `Status: 000 <code> <comment>` for the whole message (`total` bytes), addressed
+    /// to the peer's path. Relays pass REPORTs on, so the sender learns of the refusal even when
+    /// a relay answered its SEND.
+    pub fn report_failure(&mut self, message_id: &MessageId, total: u64, code: u16, comment: &str) {
+        let mut rep = Request::new(
+            Method::Report,
+            self.remote_path.clone(),
+            vec![self.local.clone()],
+        );
+        rep.message_id = Some(message_id.0.clone());
+        rep.byte_range = Some(ByteRange {
+            start: 1,
+            end: Some(total),
+            total: Some(total),
+        });
+        rep.status = Some(Status {
+            namespace: 0,
+            code,
+            comment: (!comment.is_empty()).then(|| comment.to_owned()),
+        });
+        self.control.push_back(Frame::Request(rep));
+    }
+
     /// The next frame to write to the connection, `None` when there is nothing to send.
     /// Responses and reports go first, then message chunks, one chunk per message in turn.
     /// `now` starts the response timer of the chunk returned.

@@ -42,6 +42,8 @@ pub(super) enum Cmd {
     Send(OutgoingMessage, oneshot::Sender<MessageId>),
     /// Answer a request surfaced as an event (NICKNAME).
     Respond(Box<Request>, u16, Option<String>),
+    /// Send a failure REPORT for a received message: its id, size, status code and comment.
+    ReportFailure(MessageId, u64, u16, String),
     /// The outgoing connection of an active session is up, or could not be made.
     Connected(Result<Arc<Conn>, String>),
     /// End the session.
@@ -154,6 +156,19 @@ impl SessionSender {
         comment: Option<&str>,
     ) -> Result<(), MsrpError> {
         let cmd = Cmd::Respond(Box::new(req.clone()), code, comment.map(str::to_owned));
+        self.cmds.send(cmd).await.map_err(|_| MsrpError::Closed)
+    }
+
+    /// Tells the sender of a received message that it was refused after all (a failure
+    /// REPORT, RFC 4975 §7.1.2; see [`sylk_sip::msrp::Session::report_failure`]).
+    pub async fn report_failure(
+        &self,
+        message_id: &MessageId,
+        total: u64,
+        code: u16,
+        comment: &str,
+    ) -> Result<(), MsrpError> {
+        let cmd = Cmd::ReportFailure(message_id.clone(), total, code, comment.to_owned());
         self.cmds.send(cmd).await.map_err(|_| MsrpError::Closed)
     }
 
@@ -451,6 +466,10 @@ impl Task {
             }
             Cmd::Respond(req, code, comment) => {
                 self.session.respond(&req, code, comment.as_deref());
+                self.more = true;
+            }
+            Cmd::ReportFailure(id, total, code, comment) => {
+                self.session.report_failure(&id, total, code, &comment);
                 self.more = true;
             }
             Cmd::Connected(Ok(conn)) => self.bind(conn),
