@@ -355,16 +355,7 @@ fn quote(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sylk_sip::sdp::Origin;
-
-    fn local() -> LocalChat {
-        LocalChat {
-            origin: Origin::new("sylk", 9, 1, "127.0.0.1".parse().unwrap()),
-            address: "127.0.0.1".parse().unwrap(),
-            uri: MsrpUri::new("127.0.0.1", 3000, "room1"),
-            max_size: 65536,
-        }
-    }
+    use crate::app::offer::tests::local;
 
     #[test]
     fn rfc4975_8_offer_has_chat_stream() {

@@ -193,7 +193,7 @@ pub fn without_origin(sdp: &SessionDescription) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     const OFFER: &str =
@@ -202,7 +202,8 @@ mod tests {
         m=message 2855 TCP/MSRP *\r\na=path:msrp://127.0.0.1:2855/abc;tcp\r\n\
         a=accept-types:message/cpim text/plain\r\na=setup:active\r\n";
 
-    fn local() -> LocalChat {
+    /// Our side of a chat stream on 127.0.0.1:3000, for the tests of offers and answers.
+    pub(in crate::app) fn local() -> LocalChat {
         LocalChat {
             origin: Origin::new("sylk", 9, 1, "127.0.0.1".parse().unwrap()),
             address: "127.0.0.1".parse().unwrap(),
