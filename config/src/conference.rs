@@ -6,6 +6,7 @@
 //! are checked for that form only; the conference application parses them.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,16 @@ pub struct Conference {
     pub msrp_advertised_host: String,
     /// Largest MSRP chunk sent, in bytes (RFC 4975 §7.1.1 chunking).
     pub msrp_chunk_size: usize,
+    /// Directory where files shared in rooms are kept, one sub-directory per room; "" means
+    /// `files` beside the store's database directory.
+    pub file_spool_dir: String,
+    /// Largest file a participant may share, in bytes; larger ones are refused with 413.
+    pub max_file_size: u64,
+    /// Whether the room offers each file shared in it to every other participant (it dials
+    /// them with an MSRP file-transfer offer).
+    pub push_file_transfer: bool,
+    /// A shared screen whose last image is older than this many seconds is withdrawn.
+    pub screen_sharing_idle_s: u64,
 }
 
 /// The access lists of one room (`[conference.rooms."room@host"]`).
@@ -68,6 +79,10 @@ impl Default for Conference {
             msrp_tls_port: 0,
             msrp_advertised_host: String::new(),
             msrp_chunk_size: 2048,
+            file_spool_dir: String::new(),
+            max_file_size: 1 << 30,
+            push_file_transfer: false,
+            screen_sharing_idle_s: 10,
         }
     }
 }
@@ -79,6 +94,23 @@ impl Conference {
     /// `idle_expiry_s` as a duration.
     pub fn idle_expiry(&self) -> Duration {
         Duration::from_secs(self.idle_expiry_s)
+    }
+
+    /// `screen_sharing_idle_s` as a duration.
+    pub fn screen_sharing_idle(&self) -> Duration {
+        Duration::from_secs(self.screen_sharing_idle_s)
+    }
+
+    /// The directory of shared files: `file_spool_dir`, or `files` beside `store_path`.
+    pub fn file_spool_dir(&self, store_path: &Path) -> PathBuf {
+        if self.file_spool_dir.is_empty() {
+            store_path
+                .parent()
+                .unwrap_or_else(|| Path::new("."))
+                .join("files")
+        } else {
+            PathBuf::from(&self.file_spool_dir)
+        }
     }
 
     /// The host for MSRP paths, if one is configured.

@@ -1,8 +1,8 @@
 //! Typed, validated settings of the sylk server.
 //!
 //! A configuration is a TOML file with the sections `[log]`, `[sip]`, `[applications]`,
-//! `[store]`, for the XMPP gateway `[xmpp]`, `[gateway]` and `[dns]`, and for the conference
-//! `[conference]`. Every key has a default, so an empty file is valid; every unknown key is an
+//! `[store]`, for the XMPP gateway `[xmpp]`, `[gateway]` and `[dns]`, for the conference
+//! `[conference]`, and `[http]` for the HTTP server. Every key has a default, so an empty file is valid; every unknown key is an
 //! error.
 //! [`DEFAULT_TOML`] is the documented built-in default (`config/sylk.toml`), listing every key.
 //!
@@ -27,6 +27,7 @@ mod conference;
 mod dns;
 mod error;
 mod gateway;
+mod http;
 mod locate;
 mod log;
 mod runtime;
@@ -40,6 +41,7 @@ pub use conference::{Conference, RoomAccess};
 pub use dns::{Dns, OutboundProxy};
 pub use error::{ConfigError, Location};
 pub use gateway::Gateway;
+pub use http::Http;
 pub use log::Log;
 pub use runtime::Runtime;
 pub use sip::{Sip, Transport};
@@ -98,6 +100,8 @@ pub struct Config {
     pub dns: Dns,
     /// `[conference]`: rooms, chat and MSRP of the conference application.
     pub conference: Conference,
+    /// `[http]`: the HTTP server.
+    pub http: Http,
     /// Where the settings were read from; not a setting itself.
     #[serde(skip)]
     source: Option<Arc<Source>>,
@@ -115,6 +119,7 @@ impl PartialEq for Config {
             && self.gateway == other.gateway
             && self.dns == other.dns
             && self.conference == other.conference
+            && self.http == other.http
     }
 }
 

@@ -78,6 +78,7 @@ pub(crate) fn validate(config: &Config, known_applications: &[&str]) -> Result<(
     check_gateway(&c)?;
     check_dns(&c)?;
     check_conference(&c)?;
+    check_http(&c)?;
     c.check(
         !config.store.path.is_empty(),
         &["store", "path"],
@@ -124,7 +125,7 @@ fn check_sip(c: &Checker<'_>) -> Result<(), ConfigError> {
             sip.advertised_address
         ),
     )?;
-    check_tls_files(c, sip)?;
+    check_tls_files(c, "sip", &sip.tls_certificate, &sip.tls_private_key)?;
     c.check(sip.t1_ms > 0, &["sip", "t1_ms"], "must be greater than 0")?;
     c.check(
         sip.t1_ms <= sip.t2_ms,
@@ -152,37 +153,53 @@ fn check_sip(c: &Checker<'_>) -> Result<(), ConfigError> {
     )
 }
 
-fn check_tls_files(c: &Checker<'_>, sip: &Sip) -> Result<(), ConfigError> {
-    match (
-        sip.tls_certificate.is_empty(),
-        sip.tls_private_key.is_empty(),
-    ) {
+/// Checks a `tls_certificate` / `tls_private_key` pair of `section`: both or neither set, and
+/// readable.
+fn check_tls_files(
+    c: &Checker<'_>,
+    section: &str,
+    certificate: &str,
+    private_key: &str,
+) -> Result<(), ConfigError> {
+    match (certificate.is_empty(), private_key.is_empty()) {
         (true, true) => return Ok(()),
         (false, true) => {
             return Err(c.fail_near(
-                &["sip", "tls_private_key"],
-                &["sip", "tls_certificate"],
+                &[section, "tls_private_key"],
+                &[section, "tls_certificate"],
                 "must be set when tls_certificate is set",
             ))
         }
         (true, false) => {
             return Err(c.fail_near(
-                &["sip", "tls_certificate"],
-                &["sip", "tls_private_key"],
+                &[section, "tls_certificate"],
+                &[section, "tls_private_key"],
                 "must be set when tls_private_key is set",
             ))
         }
         (false, false) => {}
     }
     for (key, path) in [
-        ("tls_certificate", &sip.tls_certificate),
-        ("tls_private_key", &sip.tls_private_key),
+        ("tls_certificate", certificate),
+        ("tls_private_key", private_key),
     ] {
         if let Err(e) = std::fs::File::open(path) {
-            return Err(c.fail(&["sip", key], format!("cannot read {path}: {e}")));
+            return Err(c.fail(&[section, key], format!("cannot read {path}: {e}")));
         }
     }
     Ok(())
+}
+
+fn check_http(c: &Checker<'_>) -> Result<(), ConfigError> {
+    let http = &c.config.http;
+    check_tls_files(c, "http", &http.tls_certificate, &http.tls_private_key)?;
+    c.check(
+        http.public_url.is_empty()
+            || ((http.public_url.starts_with("http://") || http.public_url.starts_with("https://"))
+                && !http.public_url.chars().any(|ch| ch.is_whitespace() || ch.is_control())),
+        &["http", "public_url"],
+        "must be empty or an http:// or https:// URL",
+    )
 }
 
 /// Whether `s` is an IP address (IPv6 optionally in brackets) or a DNS host name.
@@ -415,6 +432,16 @@ fn check_conference(c: &Checker<'_>) -> Result<(), ConfigError> {
         conf.msrp_chunk_size >= Conference::MIN_CHUNK_SIZE,
         &["conference", "msrp_chunk_size"],
         format!("must be at least {} bytes", Conference::MIN_CHUNK_SIZE),
+    )?;
+    c.check(
+        conf.max_file_size > 0,
+        &["conference", "max_file_size"],
+        "must be greater than 0",
+    )?;
+    c.check(
+        conf.screen_sharing_idle_s > 0,
+        &["conference", "screen_sharing_idle_s"],
+        "must be greater than 0",
     )?;
     check_patterns(c, &["conference"], &conf.allow, &conf.deny)?;
     for (room, access) in &conf.rooms {
