@@ -2,8 +2,8 @@
 //! whose sizes come from the data), the one-frame parser, a session, and the CPIM parser.
 //!
 //! Properties: nothing panics; a parsed frame prints to bytes that parse again, and printing
-//! that second parse gives the same bytes; error responses print and parse; a session accepts
-//! every parsed frame.
+//! that second parse gives the same bytes; error responses print and parse; a session (one that
+//! reassembles, or one that streams incoming messages) accepts every parsed frame.
 
 #![no_main]
 
@@ -31,7 +31,15 @@ fuzz_target!(|data: &[u8]| {
     let now = Instant::now();
     let local = MsrpUri::new("bob.example.com", 8888, "9di4ea");
     let remote = MsrpUri::new("alice.example.com", 7777, "iau39");
-    let mut session = Session::new(local, vec![remote], SessionConfig::default());
+    // An odd first byte: a file transfer session that streams incoming messages (no body kept,
+    // a large size limit).
+    let streaming = data.first().is_some_and(|b| b & 1 == 1);
+    let config = SessionConfig {
+        stream_incoming: streaming,
+        max_message_size: if streaming { 1 << 40 } else { 16 << 20 },
+        ..SessionConfig::default()
+    };
+    let mut session = Session::new(local, vec![remote], config);
 
     match Frame::parse(Bytes::copy_from_slice(data)) {
         Ok(f) => check_frame(&f, &mut session, now),

@@ -272,6 +272,35 @@ async fn rfc4975_s7_3_1_unknown_session_gets_481() {
     assert_eq!(resp.to_path, vec![raw.uri.clone()]);
 }
 
+/// A session published in an offer before its answer came: the peer's binding SEND, sent
+/// before the session starts, waits for it and gets 200, not 481; once the reservation is
+/// dropped an unknown session gets 481 again.
+#[tokio::test]
+async fn rfc6135_reserved_session_takes_a_bind_that_comes_before_it_starts() {
+    let a = endpoint(MsrpConfig::default()).await;
+    let local = a.local_uri(&new_session_id(), false);
+    let reservation = a.reserve(&local);
+    let mut raw = RawPeer::connect(a.tcp_addr()).await;
+    let req = raw.send(&local, Method::Send, "").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let _s = a
+        .create_session_with_uri(
+            local.clone(),
+            SessionConfig::default(),
+            vec![raw.uri.clone()],
+            Setup::Passive,
+        )
+        .expect("session");
+    let resp = raw.response().await;
+    assert_eq!((resp.code, resp.tid.as_str()), (200, req.tid.as_str()));
+    drop(reservation);
+    let other = a.local_uri(&new_session_id(), false);
+    let gone = a.reserve(&other);
+    drop(gone);
+    raw.send(&other, Method::Send, "hi").await;
+    assert_eq!(raw.response().await.code, 481);
+}
+
 #[tokio::test]
 async fn rfc4975_s7_3_garbage_gets_400_and_the_connection_keeps_serving() {
     let a = endpoint(MsrpConfig::default()).await;

@@ -6,13 +6,16 @@
 //!   frame, and a bounded streaming parser that turns a TCP byte stream into frames;
 //! - [`session`]: one MSRP session (§5, §7) as a state machine driven with an explicit `now`:
 //!   chunking and transaction tracking of outgoing messages, validation, answers and reassembly
-//!   of incoming ones, success reports.
+//!   of incoming ones, success reports; large messages streamed both ways without ever being
+//!   whole in memory (RFC 5547 file transfer).
 //!
 //! Message bodies are usually `message/cpim` (RFC 3862); parse them with [`crate::cpim`].
 
 pub mod error;
+mod event;
 pub mod frame;
 pub mod headers;
+mod outgoing;
 pub mod parser;
 mod reassembly;
 pub mod session;
@@ -20,6 +23,8 @@ pub mod uri;
 
 #[cfg(test)]
 mod scenarios;
+#[cfg(test)]
+mod stream_scenarios;
 
 pub use error::{ParseError, ParseErrorKind, ReplyContext};
 pub use frame::{Frame, HeaderLimits, Request, Response};
@@ -28,6 +33,7 @@ pub use headers::{
 };
 pub use parser::{MsrpParser, ParserLimits};
 pub use session::{
-    MessageId, OutgoingMessage, ReceivedMessage, Session, SessionConfig, SessionEvent,
+    MessageId, OutgoingMessage, OutgoingStream, ReceivedMessage, Session, SessionConfig,
+    SessionEvent, StreamError, CANCELLED,
 };
 pub use uri::{format_path, new_session_id, parse_path, MsrpUri, UriError};

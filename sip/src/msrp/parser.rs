@@ -139,8 +139,8 @@ impl MsrpParser {
         Some(Err(ParseError::fatal(kind)))
     }
 
-    /// The next complete frame, a skipped bad frame (`Err`, see [`ParseError::fatal`]), or
-    /// `None` when more bytes are needed.
+    /// The next complete frame, a skipped bad frame (`Err`, see the `fatal` field of
+    /// [`ParseError`]), or `None` when more bytes are needed.
     pub fn next_frame(&mut self) -> Option<Result<Frame, ParseError>> {
         loop {
             match &mut self.state {

@@ -1,5 +1,8 @@
 //! Reassembly of one incoming chunked message by `Byte-Range` (RFC 4975 §5.1, §7.3.1): chunks
 //! may come out of order, with an unknown total (`*`), or interrupted (`#`) and resumed later.
+//!
+//! A streamed message (the application stores the chunks itself) keeps no body here, only the
+//! spans received, to tell when it is complete and whether a chunk contradicts the others.
 
 use std::time::Instant;
 
@@ -18,7 +21,8 @@ pub(crate) struct Reassembly {
     pub success_report: bool,
     /// When the last chunk arrived.
     pub last_activity: Instant,
-    buf: Vec<u8>,
+    /// The body so far; `None` for a streamed message.
+    buf: Option<Vec<u8>>,
     /// Received byte spans, 0-based half-open, sorted and merged.
     spans: Vec<(u64, u64)>,
     total: Option<u64>,
@@ -32,13 +36,14 @@ pub(crate) enum AddError {
 }
 
 impl Reassembly {
-    pub fn new(now: Instant, capacity_hint: usize) -> Reassembly {
+    /// A message first seen at `now`; `keep_body` false for a streamed one.
+    pub fn new(now: Instant, capacity_hint: usize, keep_body: bool) -> Reassembly {
         Reassembly {
             content_type: None,
             headers: Vec::new(),
             success_report: false,
             last_activity: now,
-            buf: Vec::with_capacity(capacity_hint),
+            buf: keep_body.then(|| Vec::with_capacity(capacity_hint)),
             spans: Vec::new(),
             total: None,
         }
@@ -68,11 +73,13 @@ impl Reassembly {
             return Err(AddError::Inconsistent);
         }
         self.total = total;
-        let (o, e) = (offset as usize, end as usize);
-        if self.buf.len() < e {
-            self.buf.resize(e, 0);
+        if let Some(buf) = &mut self.buf {
+            let (o, e) = (offset as usize, end as usize);
+            if buf.len() < e {
+                buf.resize(e, 0);
+            }
+            buf[o..e].copy_from_slice(data);
         }
-        self.buf[o..e].copy_from_slice(data);
         if end > offset {
             self.insert_span(offset, end);
         }
@@ -99,10 +106,16 @@ impl Reassembly {
         }
     }
 
-    /// The reassembled body (call once complete).
-    pub fn into_body(mut self) -> Bytes {
-        self.buf.truncate(self.total.unwrap_or(0) as usize);
-        Bytes::from(self.buf)
+    /// The message's size, once known.
+    pub fn total(&self) -> Option<u64> {
+        self.total
+    }
+
+    /// The reassembled body (call once complete; empty for a streamed message).
+    pub fn into_body(self) -> Bytes {
+        let mut buf = self.buf.unwrap_or_default();
+        buf.truncate(self.total.unwrap_or(0) as usize);
+        Bytes::from(buf)
     }
 }
 
@@ -113,13 +126,13 @@ mod tests {
     #[test]
     fn out_of_order_unknown_total_and_overlaps() {
         let now = Instant::now();
-        let mut r = Reassembly::new(now, 0);
+        let mut r = Reassembly::new(now, 0, true);
         assert_eq!(r.add(6, b"world", None, true), Ok(false));
         assert_eq!(r.add(3, b"lo ", None, false), Ok(false));
         assert_eq!(r.add(0, b"hel", None, false), Ok(true));
         assert_eq!(&r.into_body()[..], b"hello world");
 
-        let mut r = Reassembly::new(now, 0);
+        let mut r = Reassembly::new(now, 0, true);
         assert_eq!(r.add(0, b"abc", Some(6), false), Ok(false));
         assert_eq!(r.add(2, b"cd", Some(6), false), Ok(false), "overlap ok");
         assert_eq!(r.add(0, b"x", Some(7), false), Err(AddError::Inconsistent));
@@ -129,5 +142,19 @@ mod tests {
         );
         assert_eq!(r.add(4, b"ef", Some(6), true), Ok(true));
         assert_eq!(&r.into_body()[..], b"abcdef");
+    }
+
+    #[test]
+    fn streamed_message_keeps_spans_only() {
+        let mut r = Reassembly::new(Instant::now(), 0, false);
+        let far = 1u64 << 40;
+        assert_eq!(r.add(far - 2, b"yz", Some(far), true), Ok(false));
+        assert_eq!(r.total(), Some(far));
+        assert_eq!(r.add(0, b"ab", Some(far), false), Ok(false));
+        assert_eq!(
+            r.add(far - 1, b"z", Some(far + 1), false),
+            Err(AddError::Inconsistent)
+        );
+        assert!(r.into_body().is_empty());
     }
 }

@@ -7,29 +7,29 @@ use bytes::Bytes;
 
 use super::*;
 
-type Filter = Box<dyn FnMut(&Frame) -> bool>;
+pub(super) type Filter = Box<dyn FnMut(&Frame) -> bool>;
 
-struct Net {
-    now: Instant,
-    a: Session,
-    b: Session,
+pub(super) struct Net {
+    pub(super) now: Instant,
+    pub(super) a: Session,
+    pub(super) b: Session,
     /// Bytes from a to b, and from b to a.
-    to_b: MsrpParser,
-    to_a: MsrpParser,
+    pub(super) to_b: MsrpParser,
+    pub(super) to_a: MsrpParser,
     /// Return `false` to lose a frame on the way.
-    keep_a_to_b: Filter,
-    keep_b_to_a: Filter,
-    ev_a: Vec<SessionEvent>,
-    ev_b: Vec<SessionEvent>,
-    sent_a: usize,
+    pub(super) keep_a_to_b: Filter,
+    pub(super) keep_b_to_a: Filter,
+    pub(super) ev_a: Vec<SessionEvent>,
+    pub(super) ev_b: Vec<SessionEvent>,
+    pub(super) sent_a: usize,
 }
 
-fn uri(host: &str, sid: &str) -> MsrpUri {
+pub(super) fn uri(host: &str, sid: &str) -> MsrpUri {
     MsrpUri::new(host, 2855, sid)
 }
 
 impl Net {
-    fn new(ca: SessionConfig, cb: SessionConfig) -> Net {
+    pub(super) fn new(ca: SessionConfig, cb: SessionConfig) -> Net {
         let (ua, ub) = (uri("alice.example.com", "a1"), uri("10.0.0.2", "b1"));
         Net {
             now: Instant::now(),
@@ -45,12 +45,12 @@ impl Net {
         }
     }
 
-    fn pair() -> Net {
+    pub(super) fn pair() -> Net {
         Net::new(SessionConfig::default(), SessionConfig::default())
     }
 
     /// Moves every pending frame both ways; returns whether anything moved.
-    fn progress(&mut self) -> bool {
+    pub(super) fn progress(&mut self) -> bool {
         let mut moved = false;
         while let Some(f) = self.a.poll_transmit(self.now) {
             moved = true;
@@ -76,12 +76,12 @@ impl Net {
         moved
     }
 
-    fn run(&mut self) {
+    pub(super) fn run(&mut self) {
         while self.progress() {}
     }
 
     /// Jumps to the earliest timeout of either side and fires it.
-    fn fire_timeout(&mut self) -> bool {
+    pub(super) fn fire_timeout(&mut self) -> bool {
         let Some(t) = [self.a.poll_timeout(), self.b.poll_timeout()]
             .into_iter()
             .flatten()
@@ -96,7 +96,7 @@ impl Net {
         true
     }
 
-    fn received(&self) -> Vec<&ReceivedMessage> {
+    pub(super) fn received(&self) -> Vec<&ReceivedMessage> {
         self.ev_b
             .iter()
             .filter_map(|e| match e {
@@ -107,7 +107,7 @@ impl Net {
     }
 }
 
-fn big_body(n: usize) -> Bytes {
+pub(super) fn big_body(n: usize) -> Bytes {
     (0..n)
         .map(|i| (i * 31 % 251) as u8)
         .collect::<Vec<u8>>()
@@ -183,7 +183,13 @@ fn rfc4975_s7_3_1_out_of_order_chunks() {
     assert_eq!(net.ev_a.len(), 1, "delivered: {:?}", net.ev_a);
 }
 
-fn chunk(net: &Net, mid: &str, range: &str, body: &'static [u8], flag: Continuation) -> Frame {
+pub(super) fn chunk(
+    net: &Net,
+    mid: &str,
+    range: &str,
+    body: &'static [u8],
+    flag: Continuation,
+) -> Frame {
     let mut r = Request::new(
         Method::Send,
         vec![net.b.local().clone()],

@@ -12,13 +12,21 @@
 //! - [`Session::poll_event`] until `None`, handing events to the application;
 //! - [`Session::poll_timeout`] to learn when to call [`Session::handle_timeout`] next.
 //!
-//! Outgoing messages are cut into chunks of [`SessionConfig::chunk_size`] bytes, each a SEND
-//! with its own transaction id and a `Byte-Range`; messages waiting to be sent take turns chunk
-//! by chunk. Each chunk's transaction waits [`SessionConfig::response_timeout`] for its response
-//! (§7.1.1), unless `Failure-Report` says no response will come. The outcome of every message is
-//! reported exactly once: [`SessionEvent::Delivered`], [`SessionEvent::Sent`] (no responses
-//! asked for) or [`SessionEvent::Failed`] — with `Failure-Report: partial` a late failure may
-//! still follow `Sent`.
+//! Outgoing messages are cut into chunks of at most [`SessionConfig::chunk_size`] bytes, each a
+//! SEND with its own transaction id and a `Byte-Range`; messages waiting to be sent take turns
+//! chunk by chunk. Each chunk's transaction waits [`SessionConfig::response_timeout`] for its
+//! response (§7.1.1), unless `Failure-Report` says no response will come. The outcome of every
+//! message is reported exactly once: [`SessionEvent::Delivered`], [`SessionEvent::Sent`] (no
+//! responses asked for) or [`SessionEvent::Failed`] — with `Failure-Report: partial` a late
+//! failure may still follow `Sent`.
+//!
+//! Large messages (RFC 5547 file transfer) need never be whole in memory:
+//! - outgoing, [`Session::send_stream`] announces a message of a known size whose body the
+//!   application then supplies piece by piece with [`Session::push_stream_data`], keeping
+//!   [`Session::stream_buffered`] small; [`Session::cancel_stream`] abandons it;
+//! - incoming, with [`SessionConfig::stream_incoming`] every accepted chunk is surfaced as a
+//!   [`SessionEvent::Chunk`] and the end as [`SessionEvent::MessageComplete`]; the session
+//!   only keeps which byte spans arrived. [`Session::refuse_incoming`] stops such a message.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -26,13 +34,21 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
+pub use super::event::SessionEvent;
 use super::frame::{Frame, Request, Response};
 use super::headers::{new_id, ByteRange, Continuation, FailureReport, Header, Method, Status};
+use super::outgoing::{Body, Queued};
+pub use super::outgoing::{OutgoingStream, StreamError};
 use super::reassembly::Reassembly;
 use super::uri::MsrpUri;
 
 /// How many refused message ids are remembered to refuse their later chunks too (§7.3.1).
 const REJECTED_MEMORY: usize = 64;
+
+/// The code of the [`SessionEvent::Failed`] of a message cancelled by
+/// [`Session::cancel_stream`]: a local code that no MSRP peer sends (RFC 4975 §10 codes are
+/// 200 to 599).
+pub const CANCELLED: u16 = 0;
 
 /// Settings of a session.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,6 +68,11 @@ pub struct SessionConfig {
     pub failure_report: FailureReport,
     /// Whether outgoing messages ask for a success REPORT by default.
     pub success_report: bool,
+    /// Whether incoming messages are streamed to the application chunk by chunk
+    /// ([`SessionEvent::Chunk`], [`SessionEvent::MessageComplete`]) instead of being
+    /// reassembled ([`SessionEvent::Message`]). For large messages such as files (RFC 5547):
+    /// the session then keeps no body, so [`SessionConfig::max_message_size`] may be large.
+    pub stream_incoming: bool,
 }
 
 impl Default for SessionConfig {
@@ -64,6 +85,7 @@ impl Default for SessionConfig {
             incoming_idle_timeout: Duration::from_secs(120),
             failure_report: FailureReport::Yes,
             success_report: false,
+            stream_incoming: false,
         }
     }
 }
@@ -121,65 +143,6 @@ pub struct ReceivedMessage {
     pub success_report: bool,
 }
 
-/// What the session tells the application.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SessionEvent {
-    /// A complete message arrived.
-    Message(ReceivedMessage),
-    /// Every chunk of a message sent got a 200 (`Failure-Report: yes`).
-    Delivered {
-        /// The message.
-        message_id: MessageId,
-    },
-    /// Every chunk of a message sent with `Failure-Report: no` or `partial` was written.
-    Sent {
-        /// The message.
-        message_id: MessageId,
-    },
-    /// A message sent failed: an error response (§7.2), or 408 when a response did not come
-    /// in time (§7.1.1) or the connection was lost. No more chunks of it are sent.
-    Failed {
-        /// The message.
-        message_id: MessageId,
-        /// The status code.
-        code: u16,
-        /// The comment of the response, if any.
-        comment: Option<String>,
-    },
-    /// A REPORT arrived (§7.1.2): delivery status of a message sent, from the far end or a
-    /// relay.
-    Report {
-        /// The message reported on.
-        message_id: MessageId,
-        /// Its `Status`.
-        status: Status,
-        /// The bytes it covers, if given.
-        byte_range: Option<ByteRange>,
-    },
-    /// A NICKNAME request (RFC 7701 §5.1); answer it with [`Session::respond`] (200, 424,
-    /// 425...).
-    Nickname(Request),
-    /// An incoming message was refused (413 too large, 400 inconsistent chunks) or dropped
-    /// after [`SessionConfig::incoming_idle_timeout`] (408).
-    IncomingFailed {
-        /// The message.
-        message_id: MessageId,
-        /// The status answered (or 408 for an idle drop).
-        code: u16,
-    },
-}
-
-/// A message with chunks still to send.
-#[derive(Debug)]
-struct Queued {
-    id: String,
-    msg: OutgoingMessage,
-    report: FailureReport,
-    success: bool,
-    offset: usize,
-}
-
 /// Per message sent: what is still awaited.
 #[derive(Debug)]
 struct Tracked {
@@ -205,7 +168,8 @@ pub struct Session {
     tracked: HashMap<String, Tracked>,
     pending: HashMap<String, Pending>,
     incoming: HashMap<String, Reassembly>,
-    rejected: VecDeque<String>,
+    /// Refused incoming messages and the status their later chunks get.
+    rejected: VecDeque<(String, u16)>,
     events: VecDeque<SessionEvent>,
 }
 
@@ -245,9 +209,38 @@ impl Session {
     /// Queues a message; its chunks come out of [`Session::poll_transmit`]. An empty body
     /// makes a keep-alive SEND (§7.1.1).
     pub fn send(&mut self, _now: Instant, msg: OutgoingMessage) -> MessageId {
+        let OutgoingMessage {
+            content_type,
+            body,
+            headers,
+            success_report,
+            failure_report,
+        } = msg;
+        let body = Body::Whole(body);
+        self.enqueue(content_type, headers, success_report, failure_report, body)
+    }
+
+    /// Starts a streamed message of `msg.total` bytes (RFC 5547 file transfer): its body is
+    /// supplied with [`Session::push_stream_data`], and its chunks come out of
+    /// [`Session::poll_transmit`] as soon as data is there. Its outcome is reported like any
+    /// message's ([`SessionEvent::Delivered`], [`SessionEvent::Sent`], [`SessionEvent::Failed`]).
+    pub fn send_stream(&mut self, _now: Instant, msg: OutgoingStream) -> MessageId {
+        let body = Queued::stream(msg.total);
+        let (ct, headers) = (msg.content_type, msg.headers);
+        self.enqueue(ct, headers, msg.success_report, msg.failure_report, body)
+    }
+
+    fn enqueue(
+        &mut self,
+        content_type: String,
+        headers: Vec<Header>,
+        success: Option<bool>,
+        report: Option<FailureReport>,
+        body: Body,
+    ) -> MessageId {
         let id = new_id();
-        let report = msg.failure_report.unwrap_or(self.config.failure_report);
-        let success = msg.success_report.unwrap_or(self.config.success_report);
+        let report = report.unwrap_or(self.config.failure_report);
+        let success = success.unwrap_or(self.config.success_report);
         self.tracked.insert(
             id.clone(),
             Tracked {
@@ -256,14 +249,92 @@ impl Session {
                 report,
             },
         );
-        self.queue.push_back(Queued {
-            id: id.clone(),
-            msg,
-            report,
-            success,
-            offset: 0,
-        });
+        let q = Queued::new(id.clone(), content_type, headers, report, success, body);
+        self.queue.push_back(q);
         MessageId(id)
+    }
+
+    /// Appends `data` to the body of streamed message `id` ([`Session::send_stream`]); `last`
+    /// says that it ends the body (pushing exactly the announced total also does). Fails
+    /// without pushing anything when the stream is not taking data (it failed, was cancelled or
+    /// is complete) or when `data` would make the body longer than announced, or, with
+    /// `last`, shorter.
+    pub fn push_stream_data(
+        &mut self,
+        id: &MessageId,
+        data: Bytes,
+        last: bool,
+    ) -> Result<(), StreamError> {
+        match self.queue.iter_mut().find(|q| q.id == id.0) {
+            Some(q) => q.push(data, last),
+            None => Err(StreamError::NotSending(id.clone())),
+        }
+    }
+
+    /// The bytes pushed to streamed message `id` and not yet cut into chunks by
+    /// [`Session::poll_transmit`]; `None` once it is no longer taking data or if it is not a
+    /// streamed message. A driver pushes more while this is below its window.
+    pub fn stream_buffered(&self, id: &MessageId) -> Option<u64> {
+        self.queue
+            .iter()
+            .find(|q| q.id == id.0)
+            .and_then(Queued::buffered)
+    }
+
+    /// Abandons streamed (or any queued) message `id`: nothing more of it is sent and it fails
+    /// at once with [`SessionEvent::Failed`] and code [`CANCELLED`]. If chunks of it went out
+    /// already, a bodiless chunk ending in `#` tells the receiver that no more follow
+    /// (RFC 4975 §7.1: the flag of a message the sender aborts). Returns whether the message
+    /// was still being sent.
+    pub fn cancel_stream(&mut self, id: &MessageId) -> bool {
+        let Some(i) = self.queue.iter().position(|q| q.id == id.0) else {
+            return false;
+        };
+        let Some(q) = self.queue.remove(i) else {
+            return false;
+        };
+        if q.offset > 0 {
+            let mut req = self.chunk_request(&q);
+            req.byte_range = Some(ByteRange {
+                start: q.offset + 1,
+                end: None,
+                total: Some(q.total()),
+            });
+            req.continuation = Continuation::Interrupted;
+            self.control.push_back(Frame::Request(req));
+        }
+        self.fail(&q.id, CANCELLED, Some("Cancelled"));
+        true
+    }
+
+    /// Refuses incoming message `id`: what was received of it is forgotten and every further
+    /// chunk of it is answered `code` (e.g. 413, or 500 when the application cannot store it),
+    /// which makes the sender fail it (§7.2). No event follows. For a message already complete
+    /// use [`Session::report_failure`] instead.
+    pub fn refuse_incoming(&mut self, id: &MessageId, code: u16) {
+        self.incoming.remove(&id.0);
+        self.remember_refused(&id.0, code);
+    }
+
+    fn remember_refused(&mut self, mid: &str, code: u16) {
+        self.rejected.retain(|(m, _)| m != mid);
+        if self.rejected.len() >= REJECTED_MEMORY {
+            self.rejected.pop_front();
+        }
+        self.rejected.push_back((mid.to_owned(), code));
+    }
+
+    /// A SEND for a chunk of `q`, without Byte-Range or body.
+    fn chunk_request(&self, q: &Queued) -> Request {
+        let mut req = Request::new(
+            Method::Send,
+            self.remote_path.clone(),
+            vec![self.local.clone()],
+        );
+        req.message_id = Some(q.id.clone());
+        req.success_report = q.success.then_some(true);
+        req.failure_report = (q.report != FailureReport::Yes).then_some(q.report);
+        req
     }
 
     /// Queues the response to `req` (a NICKNAME surfaced by [`SessionEvent::Nickname`]),
@@ -307,29 +378,22 @@ impl Session {
         if let Some(f) = self.control.pop_front() {
             return Some(f);
         }
-        let mut q = self.queue.pop_front()?;
-        let total = q.msg.body.len();
-        let len = self.config.chunk_size.max(1).min(total - q.offset);
-        let mut req = Request::new(
-            Method::Send,
-            self.remote_path.clone(),
-            vec![self.local.clone()],
-        );
-        req.message_id = Some(q.id.clone());
+        let ready = self.queue.iter().position(Queued::ready)?;
+        let mut q = self.queue.remove(ready)?;
+        let start = q.offset;
+        let cut = q.cut(self.config.chunk_size);
+        let mut req = self.chunk_request(&q);
         req.byte_range = Some(ByteRange {
-            start: q.offset as u64 + 1,
-            end: Some((q.offset + len) as u64),
-            total: Some(total as u64),
+            start: start + 1,
+            end: Some(q.offset),
+            total: Some(cut.total),
         });
-        req.success_report = q.success.then_some(true);
-        req.failure_report = (q.report != FailureReport::Yes).then_some(q.report);
-        if total > 0 {
-            req.content_type = Some(q.msg.content_type.clone());
-            req.headers = q.msg.headers.clone();
-            req.body = q.msg.body.slice(q.offset..q.offset + len);
+        if cut.total > 0 {
+            req.content_type = Some(q.content_type.clone());
+            req.headers = q.headers.clone();
+            req.body = cut.data;
         }
-        q.offset += len;
-        let last = q.offset >= total;
+        let last = cut.last;
         req.continuation = if last {
             Continuation::Complete
         } else {
@@ -512,17 +576,11 @@ impl Session {
     fn refuse(&mut self, req: &Request, mid: &str, code: u16) {
         self.respond(req, code, None);
         self.incoming.remove(mid);
-        if self.rejected.iter().any(|r| r == mid) {
-            return;
-        }
         let message_id = MessageId(mid.to_owned());
         self.events
             .push_back(SessionEvent::IncomingFailed { message_id, code });
         if code == 413 {
-            if self.rejected.len() >= REJECTED_MEMORY {
-                self.rejected.pop_front();
-            }
-            self.rejected.push_back(mid.to_owned());
+            self.remember_refused(mid, code);
         }
     }
 
@@ -531,8 +589,8 @@ impl Session {
             self.respond(&req, 400, Some("Missing Message-ID"));
             return;
         };
-        if self.rejected.iter().any(|r| *r == mid) {
-            self.respond(&req, 413, None);
+        if let Some(&(_, code)) = self.rejected.iter().find(|(r, _)| *r == mid) {
+            self.respond(&req, code, None);
             return;
         }
         let ongoing = self.incoming.contains_key(&mid);
@@ -560,7 +618,8 @@ impl Session {
             return;
         }
         let last = req.continuation == Continuation::Complete;
-        if !ongoing && offset == 0 && last {
+        let streaming = self.config.stream_incoming;
+        if !ongoing && offset == 0 && last && !streaming {
             self.respond(&req, 200, None);
             let body = req.body.clone();
             self.deliver(req, body);
@@ -575,14 +634,22 @@ impl Session {
         let r = self
             .incoming
             .entry(mid.clone())
-            .or_insert_with(|| Reassembly::new(now, hint));
+            .or_insert_with(|| Reassembly::new(now, hint, !streaming));
         r.last_activity = now;
         if r.content_type.is_none() {
             r.content_type = req.content_type.clone();
             r.headers = req.headers.clone();
         }
         r.success_report |= req.success_report == Some(true);
-        match r.add(offset, &req.body, range.total, last) {
+        let added = r.add(offset, &req.body, range.total, last);
+        if streaming {
+            match added {
+                Err(_) => self.refuse(&req, &mid, 400),
+                Ok(complete) => self.stream_chunk(req, mid, offset, complete),
+            }
+            return;
+        }
+        match added {
             Err(_) => self.refuse(&req, &mid, 400),
             Ok(false) => self.respond(&req, 200, None),
             Ok(true) => {
@@ -602,29 +669,63 @@ impl Session {
         }
     }
 
+    /// Answers an accepted chunk of a streamed incoming message, surfaces it, and, when it
+    /// completes the message, surfaces the end and queues the success REPORT.
+    fn stream_chunk(&mut self, req: Request, mid: String, offset: u64, complete: bool) {
+        self.respond(&req, 200, None);
+        let Some(r) = self.incoming.get(&mid) else {
+            return;
+        };
+        let (total, success) = (r.total(), r.success_report);
+        if !req.body.is_empty() {
+            let ev = SessionEvent::Chunk {
+                message_id: MessageId(mid.clone()),
+                content_type: r.content_type.clone().unwrap_or_default(),
+                headers: r.headers.clone(),
+                offset,
+                data: req.body,
+                total,
+            };
+            self.events.push_back(ev);
+        }
+        if !complete {
+            return;
+        }
+        self.incoming.remove(&mid);
+        let total = total.unwrap_or(0);
+        if success {
+            self.queue_success_report(req.from_path, &mid, total);
+        }
+        self.events.push_back(SessionEvent::MessageComplete {
+            message_id: MessageId(mid),
+            total,
+            success_report: success,
+        });
+    }
+
+    /// Queues the success REPORT of a complete message of `total` bytes (§7.1.3).
+    fn queue_success_report(&mut self, to: Vec<MsrpUri>, mid: &str, total: u64) {
+        let mut rep = Request::new(Method::Report, to, vec![self.local.clone()]);
+        rep.message_id = Some(mid.to_owned());
+        rep.byte_range = Some(ByteRange {
+            start: 1,
+            end: Some(total),
+            total: Some(total),
+        });
+        rep.status = Some(Status {
+            namespace: 0,
+            code: 200,
+            comment: Some("OK".to_owned()),
+        });
+        self.control.push_back(Frame::Request(rep));
+    }
+
     /// Surfaces a complete message and queues its success REPORT (§7.1.3).
     fn deliver(&mut self, req: Request, body: Bytes) {
         let mid = req.message_id.clone().unwrap_or_default();
         let success = req.success_report == Some(true);
         if success {
-            let mut rep = Request::new(
-                Method::Report,
-                req.from_path.clone(),
-                vec![self.local.clone()],
-            );
-            rep.message_id = Some(mid.clone());
-            let total = body.len() as u64;
-            rep.byte_range = Some(ByteRange {
-                start: 1,
-                end: Some(total),
-                total: Some(total),
-            });
-            rep.status = Some(Status {
-                namespace: 0,
-                code: 200,
-                comment: Some("OK".to_owned()),
-            });
-            self.control.push_back(Frame::Request(rep));
+            self.queue_success_report(req.from_path.clone(), &mid, body.len() as u64);
         }
         self.events
             .push_back(SessionEvent::Message(ReceivedMessage {

@@ -26,8 +26,13 @@ pub struct MsrpConfig {
     pub max_outgoing: usize,
     /// Frames queued per connection before the sessions writing to it wait.
     pub connection_queue: usize,
-    /// Events queued per session before the session waits for the application to read them.
+    /// Events queued per session before the session waits for the application to read them
+    /// (and stops reading the peer's frames, which slows the peer through TCP).
     pub event_queue: usize,
+    /// Bytes a streamed outgoing message may hold that were written by
+    /// [`super::StreamSender::write`] and not yet cut into chunks; `write` waits while more
+    /// are buffered. Clamped to 1..=`u32::MAX`.
+    pub stream_window: usize,
     /// How long one write to a connection may block before the connection is closed.
     pub write_timeout: Duration,
     /// How long a TCP connect plus TLS handshake may take.
@@ -49,6 +54,7 @@ impl Default for MsrpConfig {
             max_outgoing: 64,
             connection_queue: 256,
             event_queue: 256,
+            stream_window: 256 * 1024,
             write_timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             bind_timeout: Duration::from_secs(30),

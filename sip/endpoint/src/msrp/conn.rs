@@ -170,15 +170,28 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     }
 }
 
+/// How long a frame for a reserved, not yet started session waits for it.
+const RESERVATION_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Hands `frame` to the session named by the last URI of its To-Path (the final hop, RFC 4975
-/// §7.3), or answers 481 for an unknown session. `true` when a session took it.
+/// §7.3), or answers 481 for an unknown session (after waiting for a reserved one,
+/// [`super::MsrpEndpoint::reserve`]). `true` when a session took it.
 async fn dispatch(shared: &Shared, frame: Frame, conn: Arc<Conn>) -> bool {
     let to_path = match &frame {
         Frame::Request(r) => &r.to_path,
         Frame::Response(r) => &r.to_path,
     };
     let sid = to_path.last().and_then(|u| u.session_id.as_deref());
-    let session = sid.and_then(|s| shared.session(s));
+    let mut session = sid.and_then(|s| shared.session(s));
+    if let (None, Some(sid)) = (&session, sid) {
+        // A session announced in an offer whose answer is still being read: wait for it.
+        let deadline = tokio::time::Instant::now() + RESERVATION_WAIT;
+        while session.is_none() && shared.is_reserved(sid) && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            session = shared.session(sid);
+        }
+    }
     let frame = match session {
         Some(tx) => match tx.send((frame, conn.clone())).await {
             Ok(()) => return true,

@@ -32,6 +32,9 @@ pub(super) struct Shared {
     tcp_addr: SocketAddr,
     tls_addr: Option<SocketAddr>,
     sessions: Mutex<HashMap<String, Route>>,
+    /// Session ids published in an SDP offer whose session is not started yet (the answer has
+    /// not come): frames for them wait a moment instead of getting 481.
+    reserved: Mutex<std::collections::HashSet<String>>,
     outgoing: Mutex<HashMap<HopKey, HopSlot>>,
     conn_ids: AtomicU64,
 }
@@ -44,6 +47,11 @@ impl Shared {
     /// The frame queue of session `sid`.
     pub(super) fn session(&self, sid: &str) -> Option<mpsc::Sender<Inbound>> {
         lock(&self.sessions).get(sid).map(|r| r.frames.clone())
+    }
+
+    /// Whether session `sid` is reserved ([`MsrpEndpoint::reserve`]) and not started yet.
+    pub(super) fn is_reserved(&self, sid: &str) -> bool {
+        lock(&self.reserved).contains(sid)
     }
 
     /// Forgets session `sid`.
@@ -59,6 +67,21 @@ impl Shared {
         let mut uri = MsrpUri::new(&self.host, port, session_id);
         uri.secure = secure;
         uri
+    }
+}
+
+/// A session id reserved by [`MsrpEndpoint::reserve`]; dropping it ends the reservation.
+#[derive(Debug)]
+pub struct Reservation {
+    shared: Weak<Shared>,
+    sid: String,
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if let Some(shared) = self.shared.upgrade() {
+            lock(&shared.reserved).remove(&self.sid);
+        }
     }
 }
 
@@ -162,6 +185,7 @@ impl MsrpEndpoint {
             tcp_addr,
             tls_addr: tls.as_ref().map(|t| t.1),
             sessions: Mutex::new(HashMap::new()),
+            reserved: Mutex::new(std::collections::HashSet::new()),
             outgoing: Mutex::new(HashMap::new()),
             conn_ids: AtomicU64::new(1),
             config,
@@ -224,8 +248,23 @@ impl MsrpEndpoint {
             return Err(MsrpError::DuplicateSession(sid));
         }
         let (handle, cmd_tx) = session::start(&self.shared, local, config, remote_path, setup);
-        sessions.insert(sid, cmd_tx);
+        sessions.insert(sid.clone(), cmd_tx);
+        lock(&self.shared.reserved).remove(&sid);
         Ok(handle)
+    }
+
+    /// Reserves the session id of `local`, a URI published in an SDP offer before the answer
+    /// (and so the remote path) is known: a peer that answers and connects at once may send
+    /// its first SEND before [`MsrpEndpoint::create_session_with_uri`] starts the session;
+    /// such frames wait (up to a few seconds) for it instead of getting 481. The reservation
+    /// ends when the session starts or the returned guard is dropped.
+    pub fn reserve(&self, local: &MsrpUri) -> Reservation {
+        let sid = local.session_id.clone().unwrap_or_default();
+        lock(&self.shared.reserved).insert(sid.clone());
+        Reservation {
+            shared: Arc::downgrade(&self.shared),
+            sid,
+        }
     }
 
     /// How many sessions are running.

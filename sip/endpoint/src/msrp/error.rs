@@ -24,4 +24,17 @@ pub enum MsrpError {
     /// The session's outgoing queue is full ([`super::MsrpConfig::max_outgoing`]).
     #[error("MSRP: outgoing queue full")]
     QueueFull,
+    /// The streamed message takes no more data: it failed (its
+    /// [`sylk_sip::msrp::SessionEvent::Failed`] says why), was cancelled, or the session ended.
+    #[error("MSRP: the streamed message is no longer being sent")]
+    StreamEnded,
+    /// The data written to a streamed message does not match its announced size; a short one
+    /// is cancelled by [`super::StreamSender::finish`].
+    #[error("MSRP: streamed message of {total} bytes given {written}")]
+    StreamLength {
+        /// The bytes written (or that the refused write would have made).
+        written: u64,
+        /// The announced size.
+        total: u64,
+    },
 }

@@ -20,6 +20,12 @@
 //!   `msrps`), reusing a live connection to the same hop, and sends a bodiless SEND so that the
 //!   passive side can bind the connection (RFC 4975 §7.1, RFC 6135 §4).
 //!
+//! Large messages stream both ways (RFC 5547 file transfer): a session created with
+//! [`SessionConfig::stream_incoming`](sylk_sip::msrp::SessionConfig) surfaces each chunk as
+//! an event, which the bounded event queue paces, and [`SessionSender::send_stream`] takes a
+//! body piece by piece through a [`StreamSender`] that waits while
+//! [`MsrpConfig::stream_window`] bytes are buffered.
+//!
 //! Bad frames are answered with [`ParseError::error_response`](sylk_sip::msrp::ParseError)
 //! and the connection keeps serving, unless the parser cannot resynchronise; requests for an
 //! unknown session get `481` (RFC 4975 §7.3.1). A lost connection fails the undelivered
@@ -34,8 +40,10 @@ mod conn;
 mod endpoint;
 mod error;
 mod session;
+mod stream;
 
 pub use config::{MsrpConfig, Setup};
-pub use endpoint::MsrpEndpoint;
+pub use endpoint::{MsrpEndpoint, Reservation};
 pub use error::MsrpError;
 pub use session::{CloseReason, MsrpEvent, MsrpSession, SessionSender};
+pub use stream::StreamSender;

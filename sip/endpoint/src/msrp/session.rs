@@ -6,16 +6,22 @@
 //! the connection the session is bound to (waiting for room in that connection's queue) and
 //! [`Session::poll_event`] into the application's event queue. While that queue is full the
 //! task stops taking frames, so a slow application slows its peer through TCP, while the
-//! handle's commands are still served.
+//! handle's commands are still served, and what the session has to send (responses included)
+//! is still written: a slow consumer of incoming chunks holds back only its peer.
+//!
+//! Streamed outgoing messages ([`SessionSender::send_stream`]) get their body through
+//! [`StreamSender`] commands; the task gives the stream's window back as it cuts the bytes
+//! into chunks (see [`super::stream`]).
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
 use sylk_sip::msrp::{
-    Frame, MessageId, MsrpUri, OutgoingMessage, Request, Session, SessionConfig, SessionEvent,
+    Frame, MessageId, Method, MsrpUri, OutgoingMessage, OutgoingStream, Request, Session,
+    SessionConfig, SessionEvent,
 };
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
@@ -23,6 +29,7 @@ use super::config::Setup;
 use super::conn::Conn;
 use super::endpoint::{self, Shared};
 use super::error::MsrpError;
+use super::stream::StreamSender;
 
 /// Commands queued per session from its handle.
 const COMMAND_QUEUE: usize = 64;
@@ -40,6 +47,14 @@ pub(super) type Inbound = (Frame, Arc<Conn>);
 pub(super) enum Cmd {
     /// Queue a message; answer its id.
     Send(OutgoingMessage, oneshot::Sender<MessageId>),
+    /// Start a streamed message with its window; answer its id.
+    SendStream(OutgoingStream, Arc<Semaphore>, oneshot::Sender<MessageId>),
+    /// Body bytes of a streamed message, and whether they end it.
+    Push(MessageId, Bytes, bool),
+    /// Abandon a streamed message.
+    Cancel(MessageId),
+    /// Refuse the further chunks of an incoming message with a status code.
+    RefuseIncoming(MessageId, u16),
     /// Answer a request surfaced as an event (NICKNAME).
     Respond(Box<Request>, u16, Option<String>),
     /// Send a failure REPORT for a received message: its id, size, status code and comment.
@@ -98,6 +113,8 @@ pub enum MsrpEvent {
 pub struct SessionSender {
     cmds: mpsc::Sender<Cmd>,
     permits: Arc<Semaphore>,
+    /// The window of each streamed message, in bytes.
+    window: usize,
 }
 
 impl SessionSender {
@@ -145,6 +162,38 @@ impl SessionSender {
         // The session gives the permit back when the message's outcome is known.
         permit.forget();
         Ok(id)
+    }
+
+    /// Starts a streamed message of `msg.total` bytes (RFC 5547 file transfer) and returns the
+    /// [`StreamSender`] to write its body with. Counts against
+    /// [`super::MsrpConfig::max_outgoing`] like [`SessionSender::send`]; at most
+    /// [`super::MsrpConfig::stream_window`] bytes of it wait in the session at any time.
+    pub async fn send_stream(&self, msg: OutgoingStream) -> Result<StreamSender, MsrpError> {
+        let permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| MsrpError::Closed)?;
+        let total = msg.total;
+        let window = Arc::new(Semaphore::new(self.window));
+        let (tx, rx) = oneshot::channel();
+        self.cmds
+            .send(Cmd::SendStream(msg, window.clone(), tx))
+            .await
+            .map_err(|_| MsrpError::Closed)?;
+        let id = rx.await.map_err(|_| MsrpError::Closed)?;
+        permit.forget();
+        let cmds = self.cmds.clone();
+        Ok(StreamSender::new(id, cmds, window, self.window, total))
+    }
+
+    /// Refuses incoming message `message_id` (streamed, [`SessionConfig::stream_incoming`]):
+    /// its further chunks are answered `code` (e.g. 500 when it cannot be stored, 400 for a
+    /// hash mismatch), which fails it at the sender. See
+    /// [`sylk_sip::msrp::Session::refuse_incoming`].
+    pub async fn refuse_incoming(&self, message_id: MessageId, code: u16) -> Result<(), MsrpError> {
+        let cmd = Cmd::RefuseIncoming(message_id, code);
+        self.cmds.send(cmd).await.map_err(|_| MsrpError::Closed)
     }
 
     /// Answers a request surfaced as [`SessionEvent::Nickname`] (RFC 7701 §5.1: 200, 423,
@@ -228,6 +277,16 @@ impl MsrpSession {
         self.sender.send(msg).await
     }
 
+    /// See [`SessionSender::send_stream`].
+    pub async fn send_stream(&self, msg: OutgoingStream) -> Result<StreamSender, MsrpError> {
+        self.sender.send_stream(msg).await
+    }
+
+    /// See [`SessionSender::refuse_incoming`].
+    pub async fn refuse_incoming(&self, message_id: MessageId, code: u16) -> Result<(), MsrpError> {
+        self.sender.refuse_incoming(message_id, code).await
+    }
+
     /// See [`SessionSender::respond`].
     pub async fn respond(
         &self,
@@ -269,6 +328,7 @@ pub(super) fn start(
     let (frame_tx, frame_rx) = mpsc::channel(FRAME_QUEUE);
     let (ev_tx, ev_rx) = mpsc::channel(cfg.event_queue.max(1));
     let permits = Arc::new(Semaphore::new(cfg.max_outgoing.max(1)));
+    let window = cfg.stream_window.clamp(1, u32::MAX as usize);
     let mut session = Session::new(local.clone(), remote_path.clone(), config);
     let (mut bind_id, mut bind_deadline) = (None, None);
     match (setup, remote_path.first()) {
@@ -293,6 +353,7 @@ pub(super) fn start(
         pending: VecDeque::new(),
         permits: permits.clone(),
         outstanding: HashSet::new(),
+        streams: HashMap::new(),
         bound: None,
         bind_id,
         bind_deadline,
@@ -309,6 +370,7 @@ pub(super) fn start(
         sender: SessionSender {
             cmds: cmd_tx,
             permits,
+            window,
         },
         events: ev_rx,
     };
@@ -328,6 +390,8 @@ struct Task {
     permits: Arc<Semaphore>,
     /// Messages of the application whose outcome is not known yet.
     outstanding: HashSet<String>,
+    /// The window of each streamed message still being sent.
+    streams: HashMap<String, Arc<Semaphore>>,
     bound: Option<Arc<Conn>>,
     /// Active: the Message-ID of the binding SEND, until it is answered.
     bind_id: Option<String>,
@@ -355,6 +419,9 @@ impl Task {
         let exit = self.main().await;
         self.shared.remove_session(&self.sid);
         self.permits.close();
+        for (_, window) in self.streams.drain() {
+            window.close();
+        }
         let Some(reason) = exit else { return };
         tracing::debug!(sid = %self.sid, ?reason, "MSRP session closed");
         self.session.connection_lost();
@@ -464,6 +531,29 @@ impl Task {
                 }
                 self.more = true;
             }
+            Cmd::SendStream(msg, window, reply) => {
+                let id = self.session.send_stream(Instant::now(), msg);
+                if reply.send(id.clone()).is_ok() {
+                    self.outstanding.insert(id.0.clone());
+                    self.streams.insert(id.0, window);
+                } else {
+                    self.session.cancel_stream(&id);
+                }
+                self.more = true;
+            }
+            Cmd::Push(id, data, last) => {
+                if let Err(e) = self.session.push_stream_data(&id, data, last) {
+                    tracing::debug!(sid = %self.sid, error = %e, "MSRP stream data dropped");
+                }
+                self.more = true;
+            }
+            Cmd::Cancel(id) => {
+                self.session.cancel_stream(&id);
+                self.more = true;
+            }
+            Cmd::RefuseIncoming(id, code) => {
+                self.session.refuse_incoming(&id, code);
+            }
             Cmd::Respond(req, code, comment) => {
                 self.session.respond(&req, code, comment.as_deref());
                 self.more = true;
@@ -509,10 +599,21 @@ impl Task {
     }
 
     fn transmit(&mut self, permit: mpsc::Permit<'_, Bytes>, now: Instant) {
-        match self.session.poll_transmit(now) {
-            Some(frame) => permit.send(frame.to_bytes()),
-            None => self.more = false,
+        let Some(frame) = self.session.poll_transmit(now) else {
+            self.more = false;
+            return;
+        };
+        if let Frame::Request(r) = &frame {
+            let window = match (&r.message_id, r.method == Method::Send) {
+                (Some(mid), true) if !r.body.is_empty() => self.streams.get(mid),
+                _ => None,
+            };
+            if let Some(w) = window {
+                // These bytes have left the stream's buffer.
+                w.add_permits(r.body.len());
+            }
         }
+        permit.send(frame.to_bytes());
     }
 
     /// Moves the session's events to the pending queue, giving send permits back for finished
@@ -529,6 +630,10 @@ impl Task {
                 _ => None,
             };
             if let Some((mid, failure)) = done {
+                if let Some(window) = self.streams.remove(&mid.0) {
+                    // Wakes a writer still waiting: the message takes no more data.
+                    window.close();
+                }
                 if self.bind_id.as_deref() == Some(mid.0.as_str()) {
                     self.bind_id = None;
                     match failure {
