@@ -1,5 +1,5 @@
-//! The `sylk` server binary: command line, configuration, logging, wiring of the endpoint and
-//! its applications, and graceful shutdown on SIGINT/SIGTERM.
+//! The `sylk` server binary: command line, configuration, logging, wiring of the endpoint, its
+//! applications and the HTTP server (health, metrics), and graceful shutdown on SIGINT/SIGTERM.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -114,7 +114,21 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("store.path: cannot open {}", config.store.path().display()))?;
     tracing::info!(path = %config.store.path().display(), schema = store.schema_version(), "store open");
 
+    // The HTTP listener is bound before the applications are built, so that they know the
+    // server's base URL; the metrics recorder is installed before anything records.
+    let http = if config.http.enabled {
+        let metrics = sylk_http::install_metrics().context("installing the metrics recorder")?;
+        let listener = sylk_http::HttpListener::bind(&config.http)
+            .await
+            .context("[http]: the HTTP server cannot start")?;
+        Some((listener, metrics))
+    } else {
+        None
+    };
+    let http_base_url = http.as_ref().map(|(listener, _)| listener.base_url());
+
     let mut apps: Vec<AppRef> = Vec::new();
+    let mut routes = axum::Router::new();
     for name in &config.applications.enabled {
         match name.as_str() {
             "echo" => apps.push(Arc::new(Echo::new(config.applications.echo.ring()))),
@@ -125,15 +139,29 @@ async fn serve(config: Config) -> anyhow::Result<()> {
                 apps.push(gateway);
             }
             sylk_config::CONFERENCE_APPLICATION => {
-                let conference = sylk_conference::app::Conference::bind(&config, &store)
-                    .await
-                    .context("starting the conference")?;
+                let conference =
+                    sylk_conference::app::Conference::bind(&config, &store, http_base_url.clone())
+                        .await
+                        .context("starting the conference")?;
+                if let Some(r) = conference.routes() {
+                    routes = routes.merge(r);
+                }
                 tracing::info!(msrp = %conference.msrp().tcp_addr(), msrps = ?conference.msrp().tls_addr(), "conference ready");
                 apps.push(Arc::new(conference));
             }
             other => anyhow::bail!("applications.enabled: unknown application {other:?}"),
         }
     }
+
+    let http_server = http.map(|(listener, metrics)| {
+        let addr = listener.local_addr();
+        let server = listener.serve(routes, metrics);
+        tracing::info!(
+            url = http_base_url.as_deref().unwrap_or_default(),
+            "http listening on {addr}"
+        );
+        server
+    });
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let endpoint = Endpoint::start(&config, apps, shutdown_rx).await?;
@@ -143,6 +171,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!("shutting down");
     let _ = shutdown_tx.send(true);
     let _ = endpoint.done.await;
+    if let Some(server) = &http_server {
+        server.shutdown().await;
+    }
     store.flush_async().await.context("flushing the store")?;
     tracing::info!("stopped");
     Ok(())

@@ -11,9 +11,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use common::kamailio::{have_kamailio, KamailioRelay};
-use common::msrp_client::{cpim_body_text, cpim_text, MsrpClient};
-use common::{raw, require_peer, status_of, ServerOptions, Sipp, SylkServer, Transport};
-use sylk_sip::msrp::{format_path, parse_path, Frame, MsrpParser, MsrpUri};
+use common::msrp_client::{cpim_body_text, cpim_text};
+use common::room::{join, Participant};
+use common::{require_peer, ServerOptions, Sipp, SylkServer, Transport};
+use sylk_sip::msrp::{format_path, Frame, MsrpParser};
 
 const WAIT: Duration = Duration::from_secs(10);
 /// How long a chat client waits for more messages before it counts what it got.
@@ -68,78 +69,6 @@ fn refer_bye_removes_a_participant() {
         .calls(1)
         .run(&server);
     run.assert_success();
-}
-
-/// A participant: its SIP dialog (a raw UDP user agent) and its chat client behind the relay.
-struct Participant {
-    uri: String,
-    chat: MsrpClient,
-    /// The room's MSRP path for this participant (its SDP answer's `a=path`).
-    room_path: Vec<MsrpUri>,
-}
-
-/// `user` (display name `name`) joins `room` through Kamailio's MSRP relay: INVITE with an
-/// MSRP offer whose path goes through the relay, 200 (checked for `;isfocus` and
-/// `a=chatroom`), ACK, then a bodiless SEND so the room's passive session gets its connection.
-fn join(
-    server: &SylkServer,
-    relay: &KamailioRelay,
-    room: &str,
-    user: &str,
-    name: &str,
-) -> Participant {
-    let sock = raw::socket();
-    let local = sock.local_addr().unwrap();
-    let mut chat = MsrpClient::connect(relay.addr(), WAIT).expect("AUTH at the relay");
-    let uri = format!("sip:{user}@example.com");
-    let sdp = format!(
-        "v=0\r\no={user} 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
-         m=message 9 TCP/MSRP *\r\na=path:{}\r\na=accept-types:message/cpim\r\n\
-         a=accept-wrapped-types:*\r\na=setup:active\r\n",
-        chat.path_attr()
-    );
-    let invite = format!(
-        "INVITE sip:{room}@{server} SIP/2.0\r\n\
-         Via: SIP/2.0/UDP {local};branch=z9hG4bK-{user}-join;rport\r\n\
-         Max-Forwards: 70\r\n\
-         From: \"{name}\" <{uri}>;tag={user}-tag\r\n\
-         To: <sip:{room}@{server}>\r\n\
-         Call-ID: {user}-join\r\n\
-         CSeq: 1 INVITE\r\n\
-         Contact: <sip:{user}@{local}>\r\n\
-         Content-Type: application/sdp\r\n\
-         Content-Length: {}\r\n\r\n{sdp}",
-        sdp.len(),
-        server = server.addr(),
-    );
-    let ok = raw::transact(&sock, server.addr(), &invite, "INVITE");
-    assert_eq!(status_of(ok.as_bytes()), Some(200), "{ok}");
-    assert!(
-        raw::header(&ok, "Contact").is_some_and(|c| c.contains(";isfocus")),
-        "{ok}"
-    );
-    assert!(ok.contains("a=chatroom:"), "{ok}");
-    let path = ok
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("a=path:"))
-        .expect("a=path in the answer");
-    let room_path = parse_path(path).expect("the room's path parses");
-    chat.set_remote_path(room_path.clone());
-    sock.send_to(
-        raw::in_dialog("ACK", &ok, local, 1, None).as_bytes(),
-        server.addr(),
-    )
-    .unwrap();
-    assert_eq!(
-        chat.bind(WAIT).unwrap(),
-        200,
-        "binding SEND through the relay"
-    );
-    Participant {
-        uri,
-        chat,
-        room_path,
-    }
 }
 
 /// What `p` received from other participants (room notices left out), as (CPIM From, text).

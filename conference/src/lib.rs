@@ -9,3 +9,4 @@ pub mod app;
 pub mod events;
 pub mod info;
 pub mod room;
+pub mod web;

@@ -195,8 +195,12 @@ fn check_http(c: &Checker<'_>) -> Result<(), ConfigError> {
     check_tls_files(c, "http", &http.tls_certificate, &http.tls_private_key)?;
     c.check(
         http.public_url.is_empty()
-            || ((http.public_url.starts_with("http://") || http.public_url.starts_with("https://"))
-                && !http.public_url.chars().any(|ch| ch.is_whitespace() || ch.is_control())),
+            || ((http.public_url.starts_with("http://")
+                || http.public_url.starts_with("https://"))
+                && !http
+                    .public_url
+                    .chars()
+                    .any(|ch| ch.is_whitespace() || ch.is_control())),
         &["http", "public_url"],
         "must be empty or an http:// or https:// URL",
     )

@@ -1,8 +1,8 @@
 //! Harness for the end-to-end tests of the `sylk` binary against real SIP peers.
 //!
 //! - [`SylkServer`] writes a configuration into a temporary directory, starts the
-//!   binary on free loopback ports, waits until it answers, and kills it on drop
-//!   (printing its log and SIP trace when the test failed).
+//!   binary on free loopback ports (SIP and HTTP), waits until it answers, and kills
+//!   it on drop (printing its log and SIP trace when the test failed).
 //! - [`Sipp`] runs a SIPp scenario from `tests/sipp/` against it over UDP, TCP or
 //!   TLS and collects SIPp's logs for assertions.
 //! - [`require_peer`] decides what a missing third-party peer means: a skipped
@@ -15,6 +15,7 @@
 pub mod kamailio;
 pub mod msrp_client;
 pub mod raw;
+pub mod room;
 mod sipp;
 
 pub use sipp::{Sipp, SippRun, TlsBridge};
@@ -104,6 +105,12 @@ pub fn have_pjsua2() -> bool {
     runs(&py.to_string_lossy(), &["-c", "import pjsua2"])
 }
 
+/// The Python module `module` can be imported by [`python`].
+pub fn have_python_module(module: &str) -> bool {
+    let py = python();
+    runs(&py.to_string_lossy(), &["-c", &format!("import {module}")])
+}
+
 /// Path of a file under `tests/`.
 pub fn tests_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests")
@@ -187,6 +194,13 @@ pub struct ServerOptions {
     pub applications: Option<String>,
     /// Appended to the configuration (further tables such as `[xmpp]`).
     pub extra: String,
+    /// `http.enabled`; the server listens on a free loopback port (see
+    /// [`SylkServer::http_url`]).
+    pub http: bool,
+    /// Serve HTTPS with the certificate of [`write_tls_files`] (see [`SylkServer::tls_files`]).
+    pub http_tls: bool,
+    /// Lines added to the `[http]` table (e.g. `public_url = "..."`).
+    pub http_extra: String,
 }
 
 impl Default for ServerOptions {
@@ -201,6 +215,9 @@ impl Default for ServerOptions {
             local_ip: None,
             applications: None,
             extra: String::new(),
+            http: true,
+            http_tls: false,
+            http_extra: String::new(),
         }
     }
 }
@@ -257,6 +274,11 @@ pub struct SylkServer {
     pub trace_path: PathBuf,
     /// The address the server listens on.
     pub ip: std::net::IpAddr,
+    /// HTTP port (listening only when the options enabled HTTP), on [`LOOPBACK`].
+    pub http_port: u16,
+    /// The certificate and key written for SIP TLS or HTTPS, if any.
+    pub tls_files: Option<TlsFiles>,
+    http_tls: bool,
     tls: bool,
     child: Child,
 }
@@ -293,6 +315,8 @@ impl SylkServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let port = free_port();
         let tls_port = free_port();
+        let http_port = free_port();
+        let tls_files = (opts.tls || opts.http_tls).then(|| write_tls_files(dir.path()));
         let log_path = dir.path().join("sylk.log");
         let trace_path = dir.path().join("sip-trace.log");
         let config_path = dir.path().join("sylk.toml");
@@ -312,8 +336,7 @@ impl SylkServer {
         let _ = writeln!(cfg, "local_ip = \"{ip}\"");
         let _ = writeln!(cfg, "port = {port}");
         let _ = writeln!(cfg, "tls_port = {tls_port}");
-        if opts.tls {
-            let tls = write_tls_files(dir.path());
+        if let (true, Some(tls)) = (opts.tls, &tls_files) {
             let _ = writeln!(cfg, "transports = [\"udp\", \"tcp\", \"tls\"]");
             let _ = writeln!(
                 cfg,
@@ -356,6 +379,25 @@ impl SylkServer {
             "path = {}",
             toml_str(&dir.path().join("store").to_string_lossy())
         );
+        // Every server gets its own HTTP port: the default 8088 would collide.
+        let _ = writeln!(cfg, "\n[http]");
+        let _ = writeln!(cfg, "enabled = {}", opts.http);
+        let _ = writeln!(cfg, "host = \"{LOOPBACK}\"");
+        let _ = writeln!(cfg, "port = {http_port}");
+        if let (true, Some(tls)) = (opts.http_tls, &tls_files) {
+            let _ = writeln!(
+                cfg,
+                "tls_certificate = {}",
+                toml_str(&tls.cert.to_string_lossy())
+            );
+            let _ = writeln!(
+                cfg,
+                "tls_private_key = {}",
+                toml_str(&tls.key.to_string_lossy())
+            );
+        }
+        cfg.push_str(&opts.http_extra);
+        let _ = writeln!(cfg);
         cfg.push_str(&opts.extra);
         fs::write(&config_path, &cfg).expect("write config");
 
@@ -368,6 +410,9 @@ impl SylkServer {
             log_path,
             trace_path,
             ip,
+            http_port,
+            tls_files,
+            http_tls: opts.http_tls,
             tls: opts.tls,
             child,
         };
@@ -392,6 +437,17 @@ impl SylkServer {
     /// The TLS listening address.
     pub fn tls_addr(&self) -> SocketAddr {
         SocketAddr::new(self.ip, self.tls_port)
+    }
+
+    /// The HTTP listening address.
+    pub fn http_addr(&self) -> SocketAddr {
+        SocketAddr::new(std::net::IpAddr::from([127, 0, 0, 1]), self.http_port)
+    }
+
+    /// The HTTP server's base URL (`http://` or `https://`, no trailing `/`).
+    pub fn http_url(&self) -> String {
+        let scheme = if self.http_tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.http_addr())
     }
 
     /// The server's log so far.

@@ -43,7 +43,7 @@ use super::Inner;
 use crate::room::{Join, SessionId, SessionMedia, CPIM};
 
 /// The outcome reported to the referrer: a status and reason phrase.
-type Outcome = (u16, String);
+pub(super) type Outcome = (u16, String);
 
 fn outcome(status: u16) -> Outcome {
     (status, sylk_sip::message::reason_phrase(status).to_owned())
@@ -58,9 +58,6 @@ pub(crate) async fn dial(
     target: &str,
     referred_by: Option<&str>,
 ) -> Outcome {
-    let Some(endpoint) = inner.endpoint.get().cloned() else {
-        return outcome(503);
-    };
     let Ok(Uri::Sip(sip)) = Uri::parse(target) else {
         return outcome(416);
     };
@@ -68,14 +65,40 @@ pub(crate) async fn dial(
     if !room.permits(target).await {
         return outcome(403);
     }
-    let peers = match peers(inner, &sip).await {
-        Ok(p) => p,
-        Err(status) => return outcome(status),
-    };
     let local = inner.local_chat(sip.secure);
     let Some(offer) = chat_offer(&local) else {
         return outcome(500);
     };
+    // The answerer may connect and bind before the 2xx is read.
+    let _reserved = inner.msrp.reserve(&local.uri);
+    match call(inner, room, &sip, &offer, referred_by).await {
+        Ok((resp, session, focus)) => {
+            let ctx = Dialled {
+                target,
+                local,
+                offer,
+                focus,
+            };
+            established(inner, room, ctx, resp, session).await
+        }
+        Err(o) => o,
+    }
+}
+
+/// INVITEs `target` from `room` with `offer`, trying its servers in turn (RFC 3263 §4.3: a
+/// timeout or a 503 moves on to the next). Returns the 2xx, its session and our focus
+/// Contact, or the status that ended the attempt.
+pub(super) async fn call(
+    inner: &Arc<Inner>,
+    room: &RoomHandle,
+    target: &SipUri,
+    offer: &SessionDescription,
+    referred_by: Option<&str>,
+) -> Result<(Response, Session, String), Outcome> {
+    let Some(endpoint) = inner.endpoint.get().cloned() else {
+        return Err(outcome(503));
+    };
+    let peers = peers(inner, target).await.map_err(outcome)?;
     let from = match &inner.settings.room.display_name {
         name if name.is_empty() => format!("<{}>", room.uri()),
         name => format!("\"{}\" <{}>", quote(name), room.uri()),
@@ -84,7 +107,7 @@ pub(crate) async fn dial(
     for peer in peers {
         let mut req = endpoint.new_request(
             Method::Invite,
-            Uri::Sip(sip.clone()),
+            Uri::Sip(target.clone()),
             &from,
             &format!("<{target}>"),
             peer.kind,
@@ -100,24 +123,15 @@ pub(crate) async fn dial(
         req.body = offer.to_bytes();
         let call = endpoint.invite(req, peer);
         match call.answer.await {
-            Ok(Ok((resp, session))) => {
-                let ctx = Dialled {
-                    target,
-                    local: local.clone(),
-                    offer: offer.clone(),
-                    focus,
-                };
-                return established(inner, room, ctx, resp, session).await;
-            }
-            // RFC 3263 §4.3: a timeout or a 503 moves on to the next server.
+            Ok(Ok((resp, session))) => return Ok((resp, session, focus)),
             Ok(Err(resp)) if matches!(resp.status, 408 | 503) => {
                 last = (resp.status, resp.reason);
             }
-            Ok(Err(resp)) => return (resp.status, resp.reason),
-            Err(_) => return outcome(500),
+            Ok(Err(resp)) => return Err((resp.status, resp.reason)),
+            Err(_) => return Err(outcome(500)),
         }
     }
-    last
+    Err(last)
 }
 
 /// What the INVITE offered, for the answer.
@@ -218,17 +232,17 @@ fn chat_offer(local: &LocalChat) -> Option<SessionDescription> {
     build_offer(&caps, &[OfferStream::Chat]).ok()
 }
 
-/// The chat stream the answer agreed to.
+/// The MSRP stream the answer agreed to.
 #[derive(Debug)]
-struct ChatAnswer {
-    remote_path: Vec<MsrpUri>,
-    setup: Setup,
+pub(super) struct ChatAnswer {
+    pub(super) remote_path: Vec<MsrpUri>,
+    pub(super) setup: Setup,
     media: SessionMedia,
 }
 
-/// Reads the SDP answer to our chat offer (RFC 3264 §6): the stream must be accepted (port
-/// not 0) with an `a=path` of MSRP URIs.
-fn read_answer(offer: &SessionDescription, body: &Bytes) -> Option<ChatAnswer> {
+/// Reads the SDP answer to our MSRP offer (chat or file transfer, RFC 3264 §6): the stream
+/// must be accepted (port not 0) with an `a=path` of MSRP URIs.
+pub(super) fn read_answer(offer: &SessionDescription, body: &Bytes) -> Option<ChatAnswer> {
     let answer = SessionDescription::parse(body).ok()?;
     check_answer(offer, &answer).ok()?;
     let m = answer

@@ -30,11 +30,14 @@
 //! session; [`Application::stop`] closes every MSRP session.
 
 mod dial;
+pub mod files;
+pub mod metrics;
 pub mod offer;
 mod participant;
 mod refer;
 pub mod room_task;
 pub mod settings;
+mod transfer;
 mod watchers;
 
 use std::collections::HashMap;
@@ -53,6 +56,8 @@ pub use room_task::{JoinFailure, Outbox, Refused, Registry, RoomHandle, RoomStat
 pub use settings::ConferenceSettings;
 
 use crate::room::{expire_idle, mark_all_empty, Room};
+use crate::web::WebShares;
+use files::Spool;
 
 /// Why the conference application could not start or open a room.
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +80,14 @@ pub enum ConferenceError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The spool directory of shared files is unusable.
+    #[error("conference: file spool {path}: {error}")]
+    Spool {
+        /// The directory.
+        path: std::path::PathBuf,
+        /// What failed.
+        error: std::io::Error,
+    },
     /// The room is not stored (and was not to be created).
     #[error("no such room")]
     NoSuchRoom,
@@ -100,13 +113,22 @@ pub(crate) struct Inner {
     /// Locates the SIP servers of URIs the room dials (RFC 3263); built on first use from
     /// [`ConferenceSettings::dns`].
     pub(crate) resolver: OnceLock<sylk_dns::Resolver>,
+    /// The shared files on disk.
+    pub(crate) spool: Spool,
+    /// What the HTTP server shows (file downloads, screen pages), when it runs.
+    pub(crate) web: Option<WebShares>,
 }
 
 impl Conference {
     /// Builds the application from the configuration: binds the MSRP listener(s) and marks the
-    /// stored rooms empty (the sessions of a previous run are gone).
-    pub async fn bind(config: &Config, store: &Store) -> Result<Conference, ConferenceError> {
-        let settings = ConferenceSettings::from_config(config)?;
+    /// stored rooms empty (the sessions of a previous run are gone). `web_base` is the base URL
+    /// of the running HTTP server, which then serves [`Conference::routes`].
+    pub async fn bind(
+        config: &Config,
+        store: &Store,
+        web_base: Option<String>,
+    ) -> Result<Conference, ConferenceError> {
+        let settings = ConferenceSettings::from_config(config, web_base)?;
         Conference::with_settings(settings, config.sip.local_ip, store).await
     }
 
@@ -116,7 +138,13 @@ impl Conference {
         sdp_address: IpAddr,
         store: &Store,
     ) -> Result<Conference, ConferenceError> {
+        metrics::describe();
         mark_all_empty(store, SystemTime::now())?;
+        let spool = Spool::new(settings.spool_dir.clone());
+        let web = settings.room.web_base.clone().map(WebShares::new);
+        if let Some(web) = &web {
+            spool.publish_stored(store, web)?;
+        }
         let msrp = MsrpEndpoint::bind(settings.msrp.clone()).await?;
         Ok(Conference {
             inner: Arc::new(Inner {
@@ -129,8 +157,16 @@ impl Conference {
                 next_room: AtomicU64::new(1),
                 sdp_address,
                 resolver: OnceLock::new(),
+                spool,
+                web,
             }),
         })
+    }
+
+    /// The HTTP routes of the rooms' shared files and screens, for the HTTP server whose base
+    /// URL the application was built with; `None` without one.
+    pub fn routes(&self) -> Option<axum::Router> {
+        self.inner.web.as_ref().map(WebShares::routes)
     }
 
     /// The MSRP endpoint the participants' chat streams run on.
@@ -231,7 +267,14 @@ impl Inner {
             Room::load(&self.store, uri, config)?.ok_or(ConferenceError::NoSuchRoom)?
         };
         let id = self.next_room.fetch_add(1, Ordering::Relaxed);
-        let handle = room_task::spawn(room, uri, id, &self.settings, self.rooms.clone());
+        let handle = room_task::spawn(
+            room,
+            uri,
+            id,
+            &self.settings,
+            self.rooms.clone(),
+            self.web.clone(),
+        );
         rooms.insert(uri.to_owned(), handle.clone());
         Ok(handle)
     }
@@ -254,6 +297,9 @@ impl Application for Conference {
                 match expire_idle(&inner.store, SystemTime::now(), inner.settings.idle_expiry) {
                     Ok(gone) if !gone.is_empty() => {
                         tracing::info!(rooms = ?gone, "idle rooms deleted");
+                        for room in &gone {
+                            inner.spool.remove_room(room, inner.web.as_ref()).await;
+                        }
                     }
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "expiring idle rooms failed"),

@@ -11,14 +11,16 @@ use std::net::IpAddr;
 
 use bytes::Bytes;
 use sylk_sip::msrp::{parse_path, MsrpUri};
+use sylk_sip::sdp::capabilities::NegotiatedMsrp;
 use sylk_sip::sdp::msrp_attributes::{FileSelector, Setup as SdpSetup};
 use sylk_sip::sdp::{
-    negotiate, AttributeList, AttributeValue, LocalCapabilities, MediaDescription, MediaType,
-    MsrpPolicy, NegotiationError, Origin, Proto, SdpError, SessionDescription, StreamOutcome,
+    negotiate, AttributeList, AttributeValue, FileTransferPolicy, LocalCapabilities,
+    MediaDescription, MediaType, MsrpPolicy, NegotiationError, Origin, Proto, SdpError,
+    SessionDescription, StreamOutcome,
 };
 use sylk_sip_endpoint::msrp::Setup;
 
-use crate::room::{SessionMedia, CPIM};
+use crate::room::{FileQuery, SessionMedia, CPIM};
 
 /// Why an offer cannot be answered; the INVITE gets [`OfferError::status`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -39,6 +41,14 @@ pub enum OfferError {
     /// The accepted chat stream's `a=path` is not a list of MSRP URIs (SIP 400).
     #[error("bad a=path in the chat stream")]
     BadPath,
+    /// The file offered is larger than the room accepts (SIP 413).
+    #[error("file of {size} bytes over the limit of {limit}")]
+    FileTooLarge {
+        /// The size in the file selector.
+        size: u64,
+        /// The configured limit.
+        limit: u64,
+    },
 }
 
 impl OfferError {
@@ -46,6 +56,7 @@ impl OfferError {
     pub fn status(&self) -> u16 {
         match self {
             OfferError::Malformed(_) | OfferError::BadPath => 400,
+            OfferError::FileTooLarge { .. } => 413,
             OfferError::NoOffer | OfferError::Unsupported(_) | OfferError::NotAcceptable(_) => 488,
         }
     }
@@ -69,6 +80,19 @@ pub fn wants_tls(offer: &SessionDescription) -> bool {
         .media
         .iter()
         .find(|m| is_chat(m))
+        .is_some_and(|m| m.proto == Proto::TcpTlsMsrp)
+}
+
+/// Whether the first live file transfer stream of `offer` asks for TLS (`TCP/TLS/MSRP`).
+pub fn file_wants_tls(offer: &SessionDescription) -> bool {
+    offer
+        .media
+        .iter()
+        .find(|m| {
+            m.media == MediaType::Message
+                && !m.is_rejected()
+                && m.attributes.has(FileSelector::NAME)
+        })
         .is_some_and(|m| m.proto == Proto::TcpTlsMsrp)
 }
 
@@ -129,7 +153,24 @@ pub fn answer_chat(
         .ok_or(NegotiationError::NoAcceptableMedia {
             reasons: Vec::new(),
         })?;
-    let remote_path = chat
+    let (remote_path, setup) = msrp_peer(chat)?;
+    Ok(ChatAnswer {
+        sdp: answer.sdp,
+        remote_path,
+        setup,
+        media: SessionMedia {
+            chat: true,
+            audio: false,
+            video: false,
+            // The participant does not receive: it put the chat on hold (RFC 3264 §8.4).
+            on_hold: !chat.direction.sends(),
+        },
+    })
+}
+
+/// The peer's MSRP path and which side connects, from a negotiated MSRP stream.
+fn msrp_peer(n: &NegotiatedMsrp) -> Result<(Vec<MsrpUri>, Setup), OfferError> {
+    let remote_path = n
         .remote_path
         .iter()
         .map(|p| parse_path(p))
@@ -142,21 +183,111 @@ pub fn answer_chat(
         return Err(OfferError::BadPath);
     }
     // RFC 6135 §4 / RFC 4145 §4.1: without a=setup the offerer connects (RFC 4975 §5.4).
-    let setup = match chat.setup {
+    let setup = match n.setup {
         Some(SdpSetup::Active) => Setup::Active,
         _ => Setup::Passive,
     };
-    Ok(ChatAnswer {
-        sdp: answer.sdp,
+    Ok((remote_path, setup))
+}
+
+/// Whether `offer` is a file transfer (RFC 5547): a live MSRP stream with `a=file-selector`
+/// and no live chat stream.
+pub fn is_file_transfer(offer: &SessionDescription) -> bool {
+    let live = |m: &&MediaDescription| m.media == MediaType::Message && !m.is_rejected();
+    offer.media.iter().filter(live).all(|m| !is_chat(m))
+        && offer
+            .media
+            .iter()
+            .filter(live)
+            .any(|m| m.attributes.has(FileSelector::NAME))
+}
+
+/// The agreed file transfer stream.
+#[derive(Debug, Clone)]
+pub struct FileAnswer {
+    /// The SDP answer.
+    pub sdp: SessionDescription,
+    /// The peer's MSRP path.
+    pub remote_path: Vec<MsrpUri>,
+    /// Which side opens the MSRP connection (RFC 6135 §4).
+    pub setup: Setup,
+    /// True when the peer sends the file to the room (push, offer `sendonly`), false when it
+    /// asks for one (pull, offer `recvonly`, RFC 5547 §8).
+    pub receiving: bool,
+    /// The offer's file selector.
+    pub selector: FileSelector,
+}
+
+impl FileAnswer {
+    /// The selector as a query for the room's files.
+    pub fn query(&self) -> FileQuery {
+        FileQuery {
+            hash: self
+                .selector
+                .hash
+                .as_ref()
+                .map(|h| (h.algorithm.clone(), h.value.clone())),
+            name: self.selector.name.clone(),
+            size: self.selector.size,
+            content_type: self.selector.media_type.clone(),
+        }
+    }
+}
+
+/// Answers a file transfer offer ([`is_file_transfer`]): the file stream accepted (a push of
+/// at most `max_file_size` bytes, or a pull) and every other stream refused. A selector whose
+/// `size` is over the limit gets [`OfferError::FileTooLarge`].
+pub fn answer_file(
+    offer: &SessionDescription,
+    local: &LocalChat,
+    max_file_size: u64,
+) -> Result<FileAnswer, OfferError> {
+    let declared = offer
+        .media
+        .iter()
+        .filter(|m| !m.is_rejected())
+        .find_map(|m| m.attributes.typed::<FileSelector>().and_then(Result::ok))
+        .and_then(|s| s.size);
+    if let Some(size) = declared.filter(|s| *s > max_file_size) {
+        return Err(OfferError::FileTooLarge {
+            size,
+            limit: max_file_size,
+        });
+    }
+    let mut caps = LocalCapabilities::new(local.origin.clone(), local.address);
+    caps.session_name = "sylk".to_owned();
+    caps.file_transfer = Some(FileTransferPolicy {
+        msrp: MsrpPolicy {
+            port: local.uri.port.unwrap_or(0),
+            path: vec![local.uri.to_string()],
+            accept_types: vec!["*".to_owned()],
+            accept_wrapped_types: Vec::new(),
+            max_size: Some(max_file_size),
+            setup: SdpSetup::Passive,
+            chatroom: Vec::new(),
+        },
+        max_file_size: Some(max_file_size),
+        receive: true,
+        send: true,
+    });
+    let answer = negotiate(offer, &caps)?;
+    let ft = answer
+        .streams
+        .iter()
+        .find_map(|s| match s {
+            StreamOutcome::FileTransfer(n) => Some(n),
+            _ => None,
+        })
+        .ok_or(NegotiationError::NoAcceptableMedia {
+            reasons: Vec::new(),
+        })?;
+    let (remote_path, setup) = msrp_peer(&ft.msrp)?;
+    Ok(FileAnswer {
         remote_path,
         setup,
-        media: SessionMedia {
-            chat: true,
-            audio: false,
-            video: false,
-            // The participant does not receive: it put the chat on hold (RFC 3264 §8.4).
-            on_hold: !chat.direction.sends(),
-        },
+        receiving: ft.receiving,
+        selector: ft.selector.clone(),
+        sdp: answer.sdp,
     })
 }
 
@@ -248,6 +379,39 @@ pub(super) mod tests {
         let text = OFFER.replace("a=setup:active\r\n", "");
         let offer = parse_offer(Some(&Bytes::from(text))).unwrap();
         assert_eq!(answer_chat(&offer, &local()).unwrap().setup, Setup::Passive);
+    }
+
+    const PUSH: &str =
+        "v=0\r\no=bob 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+        m=message 2855 TCP/MSRP *\r\na=path:msrp://127.0.0.1:2855/ft1;tcp\r\n\
+        a=accept-types:*\r\na=setup:active\r\na=sendonly\r\n\
+        a=file-selector:name:\"a b.txt\" type:text/plain size:5 hash:sha-1:AA:BB\r\n";
+
+    #[test]
+    fn rfc5547_8_push_and_pull_offers() {
+        let offer = parse_offer(Some(&Bytes::from_static(PUSH.as_bytes()))).unwrap();
+        assert!(is_file_transfer(&offer));
+        let a = answer_file(&offer, &local(), 100).unwrap();
+        assert!(a.receiving);
+        let text = a.sdp.to_string();
+        assert!(text.contains("a=recvonly\r\n"), "{text}");
+        assert!(text.contains("a=file-selector:"), "{text}");
+        assert_eq!(a.setup, Setup::Passive);
+        let q = a.query();
+        assert_eq!(q.hash, Some(("sha-1".into(), "AA:BB".into())));
+        assert_eq!(q.name.as_deref(), Some("a b.txt"));
+        assert_eq!(
+            answer_file(&offer, &local(), 4).unwrap_err().status(),
+            413,
+            "the declared size is over the limit"
+        );
+        let pull = PUSH.replace("a=sendonly", "a=recvonly");
+        let offer = parse_offer(Some(&Bytes::from(pull))).unwrap();
+        let a = answer_file(&offer, &local(), 100).unwrap();
+        assert!(!a.receiving);
+        assert!(a.sdp.to_string().contains("a=sendonly\r\n"));
+        let chat = parse_offer(Some(&Bytes::from_static(OFFER.as_bytes()))).unwrap();
+        assert!(!is_file_transfer(&chat));
     }
 
     #[test]

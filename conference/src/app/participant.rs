@@ -24,7 +24,9 @@ use sylk_sip_endpoint::msrp::{MsrpEvent, SessionSender};
 use sylk_sip_endpoint::{IncomingRequest, IncomingSession, Session, SessionEvent};
 use tokio::sync::mpsc;
 
-use super::offer::{answer_chat, parse_offer, refuse_all, wants_tls, without_origin, LocalChat};
+use super::offer::{
+    answer_chat, is_file_transfer, parse_offer, refuse_all, wants_tls, without_origin, LocalChat,
+};
 use super::room_task::{JoinFailure, Removal, RoomHandle};
 use super::{room_uri, Inner};
 use crate::room::{Join, SessionId, SessionMedia, CPIM};
@@ -56,6 +58,10 @@ pub(crate) async fn run(inner: Arc<Inner>, invite: IncomingSession) {
             return invite.reject(e.status());
         }
     };
+    if is_file_transfer(&offer) {
+        let peer = super::transfer::Peer { uri, display_name };
+        return super::transfer::run(inner, invite, offer, room_uri, peer).await;
+    }
     let local = inner.local_chat(wants_tls(&offer));
     let msrp = &inner.msrp;
     let answer = match answer_chat(&offer, &local) {

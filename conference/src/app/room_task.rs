@@ -19,9 +19,14 @@ use std::time::{Instant, SystemTime};
 use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot, watch};
 
+use super::metrics::{self, RoomCounts};
 use super::settings::ConferenceSettings;
 use crate::info::RoomView;
-use crate::room::{chat, AccessPolicy, Action, Join, JoinError, Room, SessionId, SessionMedia};
+use crate::room::{
+    chat, AccessPolicy, Action, FileQuery, Join, JoinError, Room, SessionId, SessionMedia,
+    SharedFile,
+};
+use crate::web::WebShares;
 
 /// Commands queued per room.
 const COMMAND_QUEUE: usize = 256;
@@ -103,6 +108,14 @@ enum Command {
     },
     Subject {
         subject: Option<String>,
+    },
+    AddFile {
+        file: SharedFile,
+        reply: oneshot::Sender<()>,
+    },
+    FindFile {
+        query: FileQuery,
+        reply: oneshot::Sender<Option<SharedFile>>,
     },
 }
 
@@ -258,6 +271,31 @@ impl RoomHandle {
     pub async fn set_subject(&self, subject: Option<String>) {
         let _ = self.cmds.send(Command::Subject { subject }).await;
     }
+
+    /// Lists a received and checked file in the room ([`Room::add_file`]); returns once it is
+    /// listed (`false` if the room is gone).
+    pub async fn add_file(&self, file: SharedFile) -> bool {
+        let (reply, rx) = oneshot::channel();
+        if self
+            .cmds
+            .send(Command::AddFile { file, reply })
+            .await
+            .is_err()
+        {
+            return false;
+        }
+        rx.await.is_ok()
+    }
+
+    /// The shared file a file selector asks for ([`Room::find_file`]).
+    pub async fn find_file(&self, query: FileQuery) -> Option<SharedFile> {
+        let (reply, rx) = oneshot::channel();
+        self.cmds
+            .send(Command::FindFile { query, reply })
+            .await
+            .ok()?;
+        rx.await.ok().flatten()
+    }
 }
 
 /// Opens room `uri` from the store (creating it) and starts its task.
@@ -267,6 +305,7 @@ pub(crate) fn spawn(
     id: u64,
     settings: &ConferenceSettings,
     registry: Registry,
+    web: Option<WebShares>,
 ) -> RoomHandle {
     let now = SystemTime::now();
     if let Some(access) = settings.room_access.get(&crate::room::aor(uri)) {
@@ -275,9 +314,12 @@ pub(crate) fn spawn(
         }
     }
     let (cmds, rx) = mpsc::channel(COMMAND_QUEUE);
+    let view = room.view();
+    let mut counts = RoomCounts::open();
+    counts.update(&view);
     let state = Arc::new(watch::Sender::new(RoomState {
         version: room.version(),
-        view: room.view(),
+        view,
     }));
     let handle = RoomHandle {
         uri: uri.into(),
@@ -295,6 +337,8 @@ pub(crate) fn spawn(
         uri: uri.to_owned(),
         id,
         settings: settings.clone(),
+        web,
+        counts,
     };
     tokio::spawn(task.run());
     handle
@@ -312,6 +356,10 @@ struct Task {
     uri: String,
     id: u64,
     settings: ConferenceSettings,
+    /// Where screen images are published, when the HTTP server runs.
+    web: Option<WebShares>,
+    /// What this room adds to the metrics' gauges.
+    counts: RoomCounts,
 }
 
 impl Task {
@@ -321,7 +369,15 @@ impl Task {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_command = Instant::now();
         loop {
+            let screens = self.room.next_screen_expiry().map(|at| {
+                let wait = at.duration_since(SystemTime::now()).unwrap_or_default();
+                tokio::time::Instant::now() + wait
+            });
             tokio::select! {
+                () = sleep_until(screens) => {
+                    let actions = self.room.expire_screens(SystemTime::now());
+                    self.execute(actions, None).await;
+                }
                 cmd = self.rx.recv() => match cmd {
                     Some(cmd) => {
                         last_command = Instant::now();
@@ -340,6 +396,7 @@ impl Task {
                 }
             }
         }
+        self.counts.close();
         tracing::debug!(room = %self.uri, "room closed in memory");
     }
 
@@ -429,6 +486,12 @@ impl Task {
                 reply,
             } => {
                 let actions = self.room.chat_message(session, &content_type, body, now);
+                metrics::relayed(
+                    actions
+                        .iter()
+                        .filter(|a| matches!(a, Action::Deliver { .. }))
+                        .count(),
+                );
                 let refused = self.execute(actions, Some(session)).await;
                 let _ = reply.send(refused);
             }
@@ -448,6 +511,15 @@ impl Task {
             Command::Subject { subject } => {
                 let actions = self.room.set_subject(subject, now);
                 self.execute(actions, None).await;
+            }
+            Command::AddFile { file, reply } => {
+                metrics::file_shared();
+                let actions = self.room.add_file(file, now);
+                self.execute(actions, None).await;
+                let _ = reply.send(());
+            }
+            Command::FindFile { query, reply } => {
+                let _ = reply.send(self.room.find_file(&query).cloned());
             }
         }
     }
@@ -482,15 +554,36 @@ impl Task {
                     self.deliver(session, body).await;
                 }
                 Action::ConferenceInfoChanged { .. } => changed = true,
+                Action::ScreenShareStarted { token, title } => {
+                    if let Some(web) = &self.web {
+                        web.open_screen(&token, &title);
+                    }
+                }
+                Action::ScreenImage {
+                    token,
+                    content_type,
+                    image,
+                } => {
+                    if let Some(web) = &self.web {
+                        web.screen_image(&token, content_type, image);
+                    }
+                }
+                Action::ScreenShareEnded { token } => {
+                    if let Some(web) = &self.web {
+                        web.close_screen(&token);
+                    }
+                }
                 Action::StoreFailed { detail } => {
                     tracing::warn!(room = %self.uri, %detail, "room store write failed");
                 }
             }
         }
         if changed {
+            let view = self.room.view();
+            self.counts.update(&view);
             self.state.send_replace(RoomState {
                 version: self.room.version(),
-                view: self.room.view(),
+                view,
             });
         }
         refused
@@ -523,5 +616,13 @@ impl Task {
                 self.outboxes.remove(&session);
             }
         }
+    }
+}
+
+/// Waits until `at`, or forever without one.
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }

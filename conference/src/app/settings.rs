@@ -1,6 +1,7 @@
 //! The conference application's settings, built from the `[conference]` and `[sip]` sections.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use sylk_config::Config;
@@ -31,12 +32,22 @@ pub struct ConferenceSettings {
     /// How the SIP servers of URIs the room dials (REFER, RFC 4579 §5.5) are located:
     /// `[dns]`.
     pub dns: ResolverSettings,
+    /// Where shared files are kept, one sub-directory per room.
+    pub spool_dir: PathBuf,
+    /// The largest file a participant may share (RFC 5547 `size`, MSRP 413 beyond).
+    pub max_file_size: u64,
+    /// Whether the room offers each shared file to the other participants.
+    pub push_file_transfer: bool,
 }
 
 impl ConferenceSettings {
     /// The settings of `config` (validated). Reads the TLS files of `[sip]` when set, for the
-    /// `msrps` listener.
-    pub fn from_config(config: &Config) -> Result<ConferenceSettings, ConferenceError> {
+    /// `msrps` listener. `web_base` is the base URL of the running HTTP server, if any: the
+    /// rooms list the URLs of their shared files and screens under it.
+    pub fn from_config(
+        config: &Config,
+        web_base: Option<String>,
+    ) -> Result<ConferenceSettings, ConferenceError> {
         let c = &config.conference;
         let default_access = AccessList::parse(
             c.allow.iter().map(String::as_str),
@@ -92,6 +103,8 @@ impl ConferenceSettings {
                 max_nickname_chars: c.max_nickname_chars,
                 display_name: c.room_display_name.clone(),
                 default_access,
+                web_base,
+                screen_idle: c.screen_sharing_idle(),
             },
             room_access,
             idle_expiry: c.idle_expiry(),
@@ -100,6 +113,9 @@ impl ConferenceSettings {
             msrp,
             msrp_session,
             dns: ResolverSettings::from_config(&config.dns),
+            spool_dir: c.file_spool_dir(config.store.path()),
+            max_file_size: c.max_file_size,
+            push_file_transfer: c.push_file_transfer,
         })
     }
 

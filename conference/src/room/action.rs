@@ -34,6 +34,27 @@ pub enum Action {
         /// The new version of the document.
         version: u32,
     },
+    /// A participant started sharing its screen: publish its page under `token`.
+    ScreenShareStarted {
+        /// The share's unguessable token (in its URL).
+        token: String,
+        /// A title for the page, e.g. "Alice's screen".
+        title: String,
+    },
+    /// The latest image of a shared screen (replaces the previous one).
+    ScreenImage {
+        /// The share.
+        token: String,
+        /// `image/jpeg` or `image/png`.
+        content_type: &'static str,
+        /// The image.
+        image: Bytes,
+    },
+    /// A share ended (idle or the participant left): withdraw its page.
+    ScreenShareEnded {
+        /// The share.
+        token: String,
+    },
     /// Writing the room's persistent state failed; the room carries on in memory. The driver
     /// logs it.
     StoreFailed {

@@ -8,8 +8,9 @@
 //! 4. the CPIM parses (else 400) and has a `From` (else 400);
 //! 5. the `From` is the participant's own address (RFC 7701 §6.1: the switch checks the
 //!    sender; else 403);
-//! 6. the encapsulated content is `text/*` or `application/im-iscomposing+xml` (RFC 3994)
-//!    (else 415).
+//! 6. the encapsulated content is `text/*` or `application/im-iscomposing+xml` (RFC 3994),
+//!    or a screen image ([`super::screen::SCREENSHARING`]), which the room keeps instead of
+//!    relaying (else 415).
 //!
 //! The message is then **public** when it has no `To` or one of its `To` is the room, or
 //! **private** (RFC 7701 §6.2) when it has exactly one `To` naming a participant. A single
@@ -38,6 +39,7 @@ use sylk_sip::cpim::{CpimAddress, CpimMessage};
 use super::access::aor;
 use super::action::{Action, ChatError, SessionId};
 use super::persist::HistoryEntry;
+use super::screen::SCREENSHARING;
 use super::Room;
 use crate::info::format_rfc3339;
 
@@ -130,6 +132,9 @@ impl Room {
             Kind::Text
         } else if inner == ISCOMPOSING {
             Kind::Composing
+        } else if inner == SCREENSHARING {
+            // Kept for the room's web page, not relayed (see `screen`).
+            return self.screen_image(&sender.aor, &msg.body, now);
         } else {
             return Err(ChatError::Unsupported(inner));
         };

@@ -20,11 +20,13 @@
 pub mod access;
 mod action;
 pub mod chat;
+pub mod files;
 pub mod nickname;
 pub mod persist;
+pub mod screen;
 
 use std::collections::{BTreeMap, VecDeque};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use sylk_store::{Store, StoreError};
@@ -32,8 +34,10 @@ use sylk_store::{Store, StoreError};
 pub use access::{aor, AccessList, AccessPolicy, PatternError, UriPattern};
 pub use action::{Action, ChatError, JoinError, JoinOutcome, SessionId};
 pub use chat::{AGP_CPIM_NS, CPIM, ISCOMPOSING};
+pub use files::{file_path, hash_matches, selector_hash, FileQuery, SharedFile, FILES};
 pub use nickname::NicknameError;
 pub use persist::{expire_idle, mark_all_empty, HistoryEntry, RoomRecord, HISTORY, ROOMS};
+pub use screen::{screen_path, SCREENSHARING};
 
 use crate::info::{
     format_rfc3339, ConfUri, MediaType, MediaView, ParticipantView, RoomView, SessionView,
@@ -54,6 +58,11 @@ pub struct RoomConfig {
     pub display_name: String,
     /// The server-wide access lists under the room's own ([`access`]).
     pub default_access: AccessList,
+    /// The base URL of the HTTP server (`https://host:port`, no trailing `/`) that serves
+    /// shared files and screens; `None` lists no URLs.
+    pub web_base: Option<String>,
+    /// A shared screen with no new image for this long is withdrawn ([`screen`]).
+    pub screen_idle: Duration,
 }
 
 impl Default for RoomConfig {
@@ -64,6 +73,8 @@ impl Default for RoomConfig {
             max_nickname_chars: 32,
             display_name: "Conference Room".to_owned(),
             default_access: AccessList::default(),
+            web_base: None,
+            screen_idle: Duration::from_secs(10),
         }
     }
 }
@@ -103,6 +114,7 @@ struct Participant {
     display_name: Option<String>,
     nickname: Option<String>,
     sessions: Vec<SessionId>,
+    screen: Option<screen::ScreenShare>,
 }
 
 impl Participant {
@@ -132,6 +144,7 @@ pub struct Room {
     participants: Vec<Participant>,
     sessions: BTreeMap<SessionId, Session>,
     history: VecDeque<HistoryEntry>,
+    files: Vec<SharedFile>,
     version: u32,
     store: Option<RoomStore>,
 }
@@ -145,6 +158,7 @@ impl Room {
             participants: Vec::new(),
             sessions: BTreeMap::new(),
             history: VecDeque::new(),
+            files: Vec::new(),
             version: 0,
             store: None,
         }
@@ -175,12 +189,14 @@ impl Room {
         };
         record.occupied = false;
         let history = rs.load_history(uri, config.history_size)?.into();
+        let files = rs.load_files(uri)?;
         Ok(Some(Room {
             config,
             record,
             participants: Vec::new(),
             sessions: BTreeMap::new(),
             history,
+            files,
             version: 0,
             store: Some(rs),
         }))
@@ -258,6 +274,7 @@ impl Room {
                     display_name: join.display_name.clone(),
                     nickname: None,
                     sessions: vec![join.session],
+                    screen: None,
                 });
                 true
             }
@@ -303,6 +320,9 @@ impl Room {
             p.sessions.retain(|id| *id != session);
             if p.sessions.is_empty() {
                 let gone = self.participants.remove(idx);
+                if let Some(share) = gone.screen.clone() {
+                    out.push(Action::ScreenShareEnded { token: share.token });
+                }
                 let text = format!("{} has left the room", gone.shown_name());
                 self.notice_to_others(&gone.aor, &text, now, &mut out);
             }
@@ -397,7 +417,7 @@ impl Room {
                     display_name: p.display_name.clone(),
                     nickname: p.nickname.clone(),
                     roles: vec!["participant".to_owned()],
-                    screen_image_url: None,
+                    screen_image_url: self.screen_url(p.screen.as_ref()),
                     sessions: p
                         .sessions
                         .iter()
@@ -406,7 +426,7 @@ impl Room {
                         .collect(),
                 })
                 .collect(),
-            files: Vec::new(),
+            files: self.file_resources(),
         }
     }
 

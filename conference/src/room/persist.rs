@@ -2,6 +2,8 @@
 //!
 //! - [`ROOMS`]: one [`RoomRecord`] per room URI (subject, creation and last-activity times,
 //!   the room's access lists, whether it has participants, the next history sequence number).
+//! - [`super::FILES`]: the files shared in each room ([`super::SharedFile`]), keyed by
+//!   `(room URI, file id)`.
 //! - [`HISTORY`]: the public chat history, keyed by `(room URI, sequence)` so one room's
 //!   messages are contiguous and in order; a room keeps at most its configured history size.
 //!
@@ -15,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use sylk_store::{Store, StoreError, Tree, TreeDef};
 
 use super::access::AccessList;
+use super::files::{SharedFile, FILES};
 
 /// Room records by room URI.
 pub const ROOMS: TreeDef<String, RoomRecord> = TreeDef::new("conference.rooms");
@@ -78,6 +81,7 @@ pub(crate) fn millis(t: SystemTime) -> u64 {
 pub(crate) struct RoomStore {
     rooms: Tree<String, RoomRecord>,
     history: Tree<(String, u64), HistoryEntry>,
+    files: Tree<(String, String), SharedFile>,
 }
 
 impl RoomStore {
@@ -85,6 +89,7 @@ impl RoomStore {
         Ok(RoomStore {
             rooms: store.tree(&ROOMS)?,
             history: store.tree(&HISTORY)?,
+            files: store.tree(&FILES)?,
         })
     }
 
@@ -129,7 +134,22 @@ impl RoomStore {
         Ok(all.into_iter().skip(cut).map(|(_, e)| e).collect())
     }
 
-    /// Removes the room record and all its history.
+    pub(crate) fn put_file(&self, uri: &str, file: &SharedFile) -> Result<(), StoreError> {
+        self.files.insert(&(uri.to_owned(), file.id.clone()), file)
+    }
+
+    /// The files shared in `uri`, oldest first.
+    pub(crate) fn load_files(&self, uri: &str) -> Result<Vec<SharedFile>, StoreError> {
+        let mut files = self
+            .files
+            .scan_prefix(&uri.to_owned())
+            .map(|r| r.map(|(_, f)| f))
+            .collect::<Result<Vec<_>, _>>()?;
+        files.sort_by_key(|f| f.shared_ms);
+        Ok(files)
+    }
+
+    /// Removes the room record, all its history and its file entries.
     pub(crate) fn delete(&self, uri: &str) -> Result<(), StoreError> {
         let keys = self
             .history
@@ -139,13 +159,21 @@ impl RoomStore {
         for key in keys {
             self.history.remove(&key)?;
         }
+        let keys = self
+            .files
+            .scan_prefix(&uri.to_owned())
+            .map(|r| r.map(|(k, _)| k))
+            .collect::<Result<Vec<_>, _>>()?;
+        for key in keys {
+            self.files.remove(&key)?;
+        }
         self.rooms.remove(&uri.to_owned())?;
         Ok(())
     }
 }
 
-/// Deletes every room that has been empty for longer than `idle` at `now` (its record and its
-/// history) and returns their URIs. Rooms recorded as occupied are kept: a room that is open
+/// Deletes every room that has been empty for longer than `idle` at `now` (its record, its
+/// history and its file entries) and returns their URIs; the driver removes their files. Rooms recorded as occupied are kept: a room that is open
 /// in memory with participants must not lose its data under it.
 pub fn expire_idle(
     store: &Store,

@@ -59,7 +59,7 @@ pub async fn server_with(
     config.validate().expect("valid config");
     let store = Store::open_temporary().expect("store");
     let mut settings =
-        sylk_conference::app::ConferenceSettings::from_config(&config).expect("settings");
+        sylk_conference::app::ConferenceSettings::from_config(&config, None).expect("settings");
     tweak(&mut settings);
     let conference = Conference::with_settings(settings, config.sip.local_ip, &store)
         .await

@@ -17,6 +17,7 @@ use xmpp_parsers::iq::Iq;
 use super::connector::{Link, LoginError};
 use super::handle::{Delivery, Queued};
 use super::ledger::{Ledger, LedgerEvent, Transmit};
+use super::link_metrics;
 use super::reconnect::{Failure, LinkState, Reconnect};
 use super::settings::{server_domain, ComponentSettings};
 use super::stanza::{ping, QueuedStanza};
@@ -48,15 +49,21 @@ pub(super) struct Driver {
 impl Driver {
     /// Runs until every handle is dropped.
     pub async fn run(mut self) {
+        let mut first = true;
         loop {
+            if !std::mem::take(&mut first) {
+                link_metrics::reconnecting();
+            }
             self.state.send_replace(LinkState::Connecting);
             let failure = match self.connect().await {
                 Ok(link) => {
                     self.reconnect.handshake_ok();
                     tracing::info!(domain = %self.settings.domain, "component link up");
                     self.state.send_replace(LinkState::Connected);
+                    link_metrics::set_connected(true);
                     self.ledger.handle_link_up(Instant::now());
                     let failure = self.run_link(link).await;
+                    link_metrics::set_connected(false);
                     self.ledger.handle_link_down();
                     match failure {
                         Some(f) => f,

@@ -27,6 +27,7 @@ mod connector;
 mod driver;
 mod handle;
 pub mod ledger;
+pub mod link_metrics;
 pub mod reconnect;
 mod settings;
 pub mod stanza;
@@ -76,6 +77,7 @@ pub fn start(
         incoming: incoming_tx,
         state: state_tx,
     };
+    link_metrics::init();
     let task = tokio::spawn(driver.run());
     Ok((
         ComponentHandle::new(queue, commands_tx, state_rx),

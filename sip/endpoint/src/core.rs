@@ -28,6 +28,7 @@ use crate::handle::{
 use crate::router::Router;
 use crate::trace::{Direction, WireTrace};
 use crate::transport::{Inbound, Transports};
+use crate::tx_metrics::TxCounter;
 
 mod dialogs;
 
@@ -107,6 +108,8 @@ pub(crate) struct Core {
     shutting_down: bool,
     /// Connections waiting for their last answer to be queued before they close.
     closing: Vec<oneshot::Sender<()>>,
+    /// Counts each transaction once when it ends (`sylk_sip_transactions_total`).
+    tx_metrics: TxCounter,
 }
 
 impl std::fmt::Debug for Core {
@@ -171,7 +174,9 @@ pub fn start(
         user_agent,
         shutting_down: false,
         closing: Vec::new(),
+        tx_metrics: TxCounter::default(),
     };
+    crate::tx_metrics::describe();
     for app in &apps {
         app.start(handle.clone());
     }
@@ -631,6 +636,9 @@ impl Core {
     }
 
     fn on_event(&mut self, ev: TxEvent, now: Instant) {
+        if let Some(ended) = self.tx_metrics.on_event(&ev) {
+            ended.record();
+        }
         match ev {
             TxEvent::Response { key, response } => {
                 let is_invite = self.invites.contains_key(&key);
@@ -759,6 +767,9 @@ impl Core {
     }
 
     async fn transmit(&mut self, t: Transmit) {
+        if let Some(ended) = self.tx_metrics.on_transmit(&t) {
+            ended.record();
+        }
         let data = t.message.to_bytes();
         if !self.send_bytes(t.dest, data).await {
             if let Some(key) = t.key {

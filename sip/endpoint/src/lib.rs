@@ -15,6 +15,7 @@ pub mod msrp;
 pub mod router;
 pub mod trace;
 pub mod transport;
+pub mod tx_metrics;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -1,0 +1,722 @@
+//! End-to-end tests of sharing in conference rooms in the `sylk` binary.
+//!
+//! - Files (RFC 5547 over MSRP): a participant pushes a file to a room, a later one pulls it
+//!   by hash and gets the same bytes, the file is listed in conference-info with an HTTP link
+//!   that serves the same bytes, and all of it survives a restart; hostile names, oversized
+//!   files and wrong hashes leave nothing behind. Signalling is hand-written SIP over UDP; the
+//!   MSRP side is a plain TCP connection to the room (we offer `a=setup:active`, RFC 6135), so
+//!   the test sees every frame.
+//! - Screens: a chat participant behind Kamailio's MSRP relay sends screen images; headless
+//!   Chromium opens the page conference-info links to and shows the latest one; the link is
+//!   withdrawn once the images stop.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpStream, UdpSocket};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::kamailio::{have_kamailio, KamailioRelay};
+use common::room::{answer, conference_info, http_get, join, xml_attr};
+use common::{python, raw, require_peer, status_of, ServerOptions, SylkServer};
+use sha1::{Digest, Sha1};
+use sylk_sip::msrp::{parse_path, Frame, Method, MsrpParser, MsrpUri, Request};
+
+const WAIT: Duration = Duration::from_secs(10);
+const CHUNK: usize = 16 * 1024;
+
+fn files_server(extra_conference: &str) -> SylkServer {
+    SylkServer::start(&ServerOptions {
+        applications: Some("default = \"conference\"\nenabled = [\"conference\"]".to_owned()),
+        extra: format!("[conference]\n{extra_conference}\n"),
+        ..ServerOptions::default()
+    })
+}
+
+/// A file selector's hash of `data` (RFC 5547 §6).
+fn selector_hash(data: &[u8]) -> String {
+    let hex: Vec<String> = Sha1::digest(data)
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect();
+    hex.join(":")
+}
+
+fn test_bytes(len: usize, seed: u8) -> Vec<u8> {
+    let mut x = u32::from(seed) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// One file transfer session from our side: its SIP dialog on a UDP socket and, once
+/// answered, an MSRP connection to the room.
+struct Transfer {
+    sock: UdpSocket,
+    own: MsrpUri,
+    room_path: Vec<MsrpUri>,
+    conn: TcpStream,
+    parser: MsrpParser,
+}
+
+/// Offers a file transfer to `room` at `server` (`direction` is `sendonly` for a push and
+/// `recvonly` for a pull) with `selector`; returns the final response and, for a 200, the
+/// transfer with its MSRP connection open.
+fn offer(
+    server: &SylkServer,
+    room: &str,
+    user: &str,
+    direction: &str,
+    selector: &str,
+) -> (String, Option<Transfer>) {
+    let sock = raw::socket();
+    let local = sock.local_addr().unwrap();
+    let sid = format!("{user}{}", std::process::id());
+    let own = MsrpUri::new("127.0.0.1", 9, &sid);
+    let sdp = format!(
+        "v=0\r\no={user} 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=message 9 TCP/MSRP *\r\na=path:{own}\r\na=accept-types:*\r\n\
+         a=setup:active\r\na={direction}\r\na=file-selector:{selector}\r\n\
+         a=file-transfer-id:{sid}\r\n"
+    );
+    let call_id = format!("{user}-{direction}-{}", rand_suffix());
+    let invite = format!(
+        "INVITE sip:{room}@{server} SIP/2.0\r\n\
+         Via: SIP/2.0/UDP {local};branch=z9hG4bK-{call_id};rport\r\n\
+         Max-Forwards: 70\r\n\
+         From: \"{user}\" <sip:{user}@example.com>;tag={user}-tag\r\n\
+         To: <sip:{room}@{server}>\r\n\
+         Call-ID: {call_id}\r\n\
+         CSeq: 1 INVITE\r\n\
+         Contact: <sip:{user}@{local}>\r\n\
+         Content-Type: application/sdp\r\n\
+         Content-Length: {}\r\n\r\n{sdp}",
+        sdp.len(),
+        server = server.addr(),
+    );
+    let ok = raw::transact(&sock, server.addr(), &invite, "INVITE");
+    if status_of(ok.as_bytes()) != Some(200) {
+        return (ok, None);
+    }
+    sock.send_to(
+        raw::in_dialog("ACK", &ok, local, 1, None).as_bytes(),
+        server.addr(),
+    )
+    .unwrap();
+    let path = ok
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("a=path:"))
+        .expect("a=path in the answer");
+    let room_path = parse_path(path).expect("the room's path parses");
+    let to = room_path.last().expect("a room URI");
+    let conn = TcpStream::connect((to.host.as_str(), to.port.expect("a port"))).unwrap();
+    conn.set_read_timeout(Some(WAIT)).unwrap();
+    let t = Transfer {
+        sock,
+        own,
+        room_path,
+        conn,
+        parser: MsrpParser::default(),
+    };
+    (ok, Some(t))
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+impl Transfer {
+    fn next_frame(&mut self) -> Option<Frame> {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match self.parser.next_frame() {
+                Some(Ok(f)) => return Some(f),
+                Some(Err(e)) => panic!("bad MSRP from the room: {e:?}"),
+                None => {}
+            }
+            match self.conn.read(&mut buf) {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => self.parser.push(&buf[..n]),
+            }
+        }
+    }
+
+    /// Sends `data` as one message in chunks; returns the status of each chunk's response
+    /// and the REPORTs that came meanwhile.
+    fn push(&mut self, content_type: &str, data: &[u8]) -> (Vec<u16>, Vec<Request>) {
+        let total = data.len();
+        let mut statuses = Vec::new();
+        let mut reports = Vec::new();
+        let mut start = 0;
+        let mut n = 0;
+        while start < total {
+            let end = (start + CHUNK).min(total);
+            let mut req =
+                Request::new(Method::Send, self.room_path.clone(), vec![self.own.clone()]);
+            req.tid = format!("t{n}x{}", std::process::id());
+            req.message_id = Some("file-1".to_owned());
+            req.byte_range = Some(sylk_sip::msrp::ByteRange {
+                start: start as u64 + 1,
+                end: Some(end as u64),
+                total: Some(total as u64),
+            });
+            req.content_type = Some(content_type.to_owned());
+            req.body = bytes::Bytes::copy_from_slice(&data[start..end]);
+            req.continuation = if end == total {
+                sylk_sip::msrp::Continuation::Complete
+            } else {
+                sylk_sip::msrp::Continuation::More
+            };
+            if self.conn.write_all(&req.to_bytes()).is_err() {
+                break;
+            }
+            loop {
+                match self.next_frame() {
+                    Some(Frame::Response(r)) if r.tid == req.tid => {
+                        statuses.push(r.code);
+                        break;
+                    }
+                    Some(Frame::Request(r)) if r.method == Method::Report => reports.push(r),
+                    Some(_) => {}
+                    None => return (statuses, reports),
+                }
+            }
+            if statuses.last() != Some(&200) {
+                break;
+            }
+            start = end;
+            n += 1;
+        }
+        // REPORTs that follow the last chunk.
+        self.conn
+            .set_read_timeout(Some(Duration::from_millis(500)))
+            .unwrap();
+        while let Some(f) = self.next_frame() {
+            if let Frame::Request(r) = f {
+                if r.method == Method::Report {
+                    reports.push(r);
+                }
+            }
+        }
+        self.conn.set_read_timeout(Some(WAIT)).unwrap();
+        (statuses, reports)
+    }
+
+    /// Receives one message sent by the room, answering each chunk 200; returns its
+    /// content type and bytes.
+    fn pull(&mut self) -> (String, Vec<u8>) {
+        // RFC 4975 §5.4: the side that connects binds the connection with a SEND, empty here.
+        let mut bind = Request::new(Method::Send, self.room_path.clone(), vec![self.own.clone()]);
+        bind.tid = "bind1".to_owned();
+        bind.message_id = Some("bind".to_owned());
+        bind.byte_range = Some(sylk_sip::msrp::ByteRange {
+            start: 1,
+            end: Some(0),
+            total: Some(0),
+        });
+        self.conn.write_all(&bind.to_bytes()).unwrap();
+        let mut out = Vec::new();
+        let mut content_type = String::new();
+        loop {
+            let Some(f) = self.next_frame() else {
+                panic!(
+                    "the room closed before the file was complete ({} bytes)",
+                    out.len()
+                )
+            };
+            let Frame::Request(req) = f else {
+                continue;
+            };
+            if req.method != Method::Send {
+                continue;
+            }
+            let resp = req.response(200, None, &self.own);
+            self.conn.write_all(&resp.to_bytes()).unwrap();
+            let br = req.byte_range.expect("Byte-Range");
+            let at = usize::try_from(br.start - 1).unwrap();
+            if out.len() < at + req.body.len() {
+                out.resize(at + req.body.len(), 0);
+            }
+            out[at..at + req.body.len()].copy_from_slice(&req.body);
+            if let Some(ct) = req.content_type {
+                content_type = ct;
+            }
+            if req.continuation == sylk_sip::msrp::Continuation::Complete {
+                return (content_type, out);
+            }
+        }
+    }
+
+    /// Waits for the room's BYE and answers it; panics if none comes.
+    fn expect_bye(&self, server: &SylkServer) {
+        let bye = raw::recv_until(&self.sock, WAIT, |m| m.starts_with("BYE "))
+            .unwrap_or_else(|| panic!("the room did not end the transfer with BYE"));
+        self.sock
+            .send_to(answer(&bye, 200).as_bytes(), server.addr())
+            .unwrap();
+    }
+}
+
+/// The entries of the spool directory tree under `dir` (relative paths).
+fn spool_entries(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+    }
+    out
+}
+
+fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while Instant::now() < deadline {
+        if ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// alice shares a 300 KB file; it is listed in conference-info with its hash and an HTTP URL
+/// that serves the same bytes; bob, joining later, pulls it by hash and gets the same bytes;
+/// a wrong hash gets 404; after a restart the file can still be pulled and downloaded.
+#[test]
+fn shared_file_is_pulled_by_a_late_joiner_and_downloaded_over_http() {
+    let mut server = files_server("");
+    let data = test_bytes(300 * 1024 + 17, 7);
+    let hash = selector_hash(&data);
+    let selector = format!(
+        "name:\"Q3 report.pdf\" type:application/pdf size:{} hash:sha-1:{hash}",
+        data.len()
+    );
+    let (ok, t) = offer(&server, "files", "alice", "sendonly", &selector);
+    let mut t = t.unwrap_or_else(|| panic!("push refused: {ok}"));
+    assert!(ok.contains("a=recvonly"), "{ok}");
+    let (statuses, reports) = t.push("application/pdf", &data);
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    assert_eq!(statuses.len(), data.len().div_ceil(CHUNK));
+    assert!(
+        !reports
+            .iter()
+            .any(|r| r.status.as_ref().is_some_and(|s| s.code != 200)),
+        "failure REPORT: {reports:?}"
+    );
+    t.expect_bye(&server);
+
+    let info = conference_info(&server, "files");
+    assert!(info.contains("Q3 report.pdf"), "{info}");
+    assert_eq!(
+        xml_attr(&info, "hash"),
+        Some(format!("sha-1:{hash}")),
+        "{info}"
+    );
+    let url = xml_attr(&info, "url").unwrap_or_else(|| panic!("no file URL in {info}"));
+    let (status, head, body) = http_get(&url, "");
+    assert_eq!(status, 200, "{head}");
+    assert!(
+        body == data,
+        "the HTTP download differs ({} bytes)",
+        body.len()
+    );
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/pdf"),
+        "{head}"
+    );
+    assert!(head.contains("attachment"), "{head}");
+    let (status, head, body) = http_get(&url, "Range: bytes=100-199\r\n");
+    assert_eq!(status, 206, "{head}");
+    assert_eq!(body, &data[100..200]);
+
+    let pull = |server: &SylkServer, user: &str| {
+        let sel = format!(
+            "hash:sha-1:{} size:{}",
+            hash.to_ascii_lowercase(),
+            data.len()
+        );
+        let (ok, t) = offer(server, "files", user, "recvonly", &sel);
+        let mut t = t.unwrap_or_else(|| panic!("pull refused: {ok}"));
+        assert!(ok.contains("a=sendonly"), "{ok}");
+        let (content_type, got) = t.pull();
+        assert_eq!(content_type, "application/pdf");
+        assert!(got == data, "pulled {} bytes that differ", got.len());
+        t.expect_bye(server);
+    };
+    pull(&server, "bob");
+
+    let wrong = format!("hash:sha-1:{}", selector_hash(b"something else"));
+    let (resp, t) = offer(&server, "files", "carol", "recvonly", &wrong);
+    assert!(t.is_none());
+    assert_eq!(status_of(resp.as_bytes()), Some(404), "{resp}");
+
+    server.restart();
+    pull(&server, "dave");
+    let info = conference_info(&server, "files");
+    let url = xml_attr(&info, "url").unwrap_or_else(|| panic!("no file URL in {info}"));
+    let (status, _, body) = http_get(&url, "");
+    assert_eq!(status, 200);
+    assert!(body == data, "after the restart the download differs");
+}
+
+/// Hostile or broken uploads leave nothing behind and the room keeps serving: a declared size
+/// over the limit gets SIP 413; bytes over the limit without a declared size get MSRP 413; a
+/// file whose hash does not match is refused with a failure REPORT and not listed; names with
+/// `../`, absolute paths or control characters are stored under the room's own ids only and
+/// served with a harmless download name.
+#[test]
+fn hostile_and_oversized_files_leave_nothing_behind() {
+    let spool = tempfile::tempdir().unwrap();
+    let server = files_server(&format!(
+        "max_file_size = 65536\nfile_spool_dir = {:?}",
+        spool.path().display().to_string()
+    ));
+    let big = test_bytes(70_000, 3);
+
+    let sel = format!("name:\"big.bin\" size:{}", big.len());
+    let (resp, t) = offer(&server, "abuse", "alice", "sendonly", &sel);
+    assert!(t.is_none());
+    assert_eq!(status_of(resp.as_bytes()), Some(413), "{resp}");
+
+    let (ok, t) = offer(&server, "abuse", "alice", "sendonly", "name:\"big.bin\"");
+    let mut t = t.unwrap_or_else(|| panic!("push refused: {ok}"));
+    let (statuses, _) = t.push("application/octet-stream", &big);
+    assert_eq!(statuses.last(), Some(&413), "{statuses:?}");
+    t.expect_bye(&server);
+    wait_for("the partial file to go", || {
+        spool_entries(spool.path()).is_empty()
+    });
+
+    let small = test_bytes(5000, 9);
+    let sel = format!(
+        "name:\"x.bin\" size:{} hash:sha-1:{}",
+        small.len(),
+        selector_hash(b"not these bytes")
+    );
+    let (ok, t) = offer(&server, "abuse", "alice", "sendonly", &sel);
+    let mut t = t.unwrap_or_else(|| panic!("push refused: {ok}"));
+    let (_, reports) = t.push("application/octet-stream", &small);
+    assert!(
+        reports
+            .iter()
+            .any(|r| r.status.as_ref().is_some_and(|s| s.code != 200)),
+        "no failure REPORT for a hash mismatch: {reports:?}"
+    );
+    t.expect_bye(&server);
+    wait_for("the mismatched file to go", || {
+        spool_entries(spool.path()).is_empty()
+    });
+    assert!(!conference_info(&server, "abuse").contains("x.bin"));
+
+    for (n, name) in [
+        "..%2F..%2Fetc%2Fpasswd",
+        "%2Ftmp%2Fabsolute",
+        "a%00b%0D%0Ac.txt",
+        "%22quoted%22.html",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let sel = format!("name:\"{name}\" type:text/html size:{}", small.len());
+        let (ok, t) = offer(&server, "abuse", &format!("u{n}"), "sendonly", &sel);
+        let mut t = t.unwrap_or_else(|| panic!("push of {name} refused: {ok}"));
+        let (statuses, _) = t.push("text/html", &small);
+        assert!(statuses.iter().all(|s| *s == 200), "{name}: {statuses:?}");
+        t.expect_bye(&server);
+    }
+    let entries = spool_entries(spool.path());
+    assert_eq!(entries.len(), 4, "{entries:?}");
+    for e in &entries {
+        let file = Path::new(e).file_name().unwrap().to_str().unwrap();
+        assert!(
+            file.len() >= 32 && file.chars().all(|c| c.is_ascii_hexdigit()),
+            "a stored file named after its sender's name: {e}"
+        );
+    }
+    let info = conference_info(&server, "abuse");
+    let mut rest = info.as_str();
+    let mut urls = 0;
+    while let Some(at) = rest.find(" url=\"") {
+        let url = xml_attr(&rest[at..], "url").unwrap();
+        rest = &rest[at + 6..];
+        urls += 1;
+        let (status, head, body) = http_get(&url, "");
+        assert_eq!(status, 200, "{head}");
+        assert_eq!(body, small);
+        let lower = head.to_ascii_lowercase();
+        assert!(!lower.contains("content-type: text/html"), "{head}");
+        let disposition = head
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))
+            .unwrap_or_else(|| panic!("no Content-Disposition: {head}"));
+        assert!(disposition.contains("attachment"), "{disposition}");
+        let plain = disposition.split("filename*=").next().unwrap_or_default();
+        assert!(
+            !plain.contains('/') && !plain.contains('\\') && !plain.contains(".."),
+            "{disposition}"
+        );
+    }
+    assert_eq!(urls, 4, "{info}");
+    let base = xml_attr(&info, "url").unwrap();
+    let token_at = base.find("/files/").unwrap() + 7;
+    let mut forged = base.clone();
+    forged.replace_range(token_at..token_at + 4, "0000");
+    assert_eq!(http_get(&forged, "").0, 404);
+    // The room still works.
+    let (ok, t) = offer(&server, "abuse", "zed", "sendonly", "name:\"fine.txt\"");
+    let mut t = t.unwrap_or_else(|| panic!("push refused: {ok}"));
+    let (statuses, _) = t.push("text/plain", b"fine");
+    assert_eq!(statuses, [200]);
+    t.expect_bye(&server);
+}
+
+/// Whether headless Chromium is installed (Debian `chromium`).
+fn chromium() -> Option<&'static str> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+}
+
+/// Runs `script` with the test venv's Python (Pillow) and `args`; panics on failure.
+fn run_python(script: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Writes a 320×240 JPEG of one colour to `path`.
+fn jpeg(path: &Path, rgb: (u8, u8, u8)) -> Vec<u8> {
+    run_python(
+        "import sys; from PIL import Image; \
+         Image.new('RGB', (320, 240), tuple(int(v) for v in sys.argv[2:5])).save(sys.argv[1], 'JPEG', quality=95)",
+        &[
+            path.to_str().unwrap(),
+            &rgb.0.to_string(),
+            &rgb.1.to_string(),
+            &rgb.2.to_string(),
+        ],
+    );
+    std::fs::read(path).unwrap()
+}
+
+/// alice sends three screen images (red, green, then blue) into the room's chat: bob gets none
+/// of them as chat, conference-info lists alice's screen URL, headless Chromium shows the
+/// page with the blue image filling it, and once alice stops sending, the URL is withdrawn
+/// from conference-info and the page is gone.
+#[test]
+fn shared_screen_is_shown_in_a_browser_and_withdrawn_when_idle() {
+    if !(require_peer("kamailio", have_kamailio())
+        && require_peer("chromium", chromium().is_some()))
+    {
+        return;
+    }
+    let relay = KamailioRelay::start();
+    let server = files_server("screen_sharing_idle_s = 4");
+    let room_uri = "sip:screens@127.0.0.1";
+    let mut alice = join(&server, &relay, "screens", "alice", "Alice");
+    let mut bob = join(&server, &relay, "screens", "bob", "Bob");
+    let _ = bob.chat.drain_cpim(Duration::from_millis(500));
+    let dir = tempfile::tempdir().unwrap();
+    for (n, rgb) in [(255, 0, 0), (0, 255, 0), (0, 0, 255)]
+        .into_iter()
+        .enumerate()
+    {
+        let image = jpeg(&dir.path().join(format!("{n}.jpg")), rgb);
+        let mut cpim = format!(
+            "From: <{}>\r\nTo: <{room_uri}>\r\nDateTime: {}\r\n\r\n\
+             Content-Type: application/blink-screensharing\r\nContent-Length: {}\r\n\r\n",
+            alice.uri,
+            common::msrp_client::rfc3339_now(),
+            image.len()
+        )
+        .into_bytes();
+        cpim.extend_from_slice(&image);
+        let status = alice
+            .chat
+            .send_message("message/cpim", &cpim, WAIT)
+            .unwrap();
+        assert_eq!(status, 200);
+    }
+    let leaked = bob.chat.drain_cpim(Duration::from_millis(700));
+    assert!(
+        !leaked.iter().any(|m| m
+            .content_type()
+            .is_some_and(|t| t.contains("screensharing"))),
+        "bob got screen images as chat: {leaked:?}"
+    );
+
+    let info = conference_info(&server, "screens");
+    let url = info
+        .split("screen_image_url>")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no screen_image_url in {info}"));
+    let (status, head, page) = http_get(&url, "");
+    assert_eq!(status, 200, "{head}");
+    assert!(
+        String::from_utf8_lossy(&page).contains("Alice"),
+        "the page's title"
+    );
+
+    let shot = dir.path().join("shot.png");
+    let out = std::process::Command::new(chromium().unwrap())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=640,480",
+            "--virtual-time-budget=2500",
+            &format!("--screenshot={}", shot.display()),
+            &url,
+        ])
+        .output()
+        .expect("chromium runs");
+    assert!(
+        shot.exists(),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The image is scaled to fit: its middle and points around it are blue.
+    let pixels = run_python(
+        "import sys; from PIL import Image; im = Image.open(sys.argv[1]).convert('RGB'); \
+         print(' '.join('%d,%d,%d' % im.getpixel(p) for p in [(320,240),(200,200),(440,280),(320,100)]))",
+        &[shot.to_str().unwrap()],
+    );
+    for px in pixels.split_whitespace() {
+        let v: Vec<u8> = px.split(',').map(|c| c.parse().unwrap()).collect();
+        assert!(
+            v[2] > 200 && v[0] < 60 && v[1] < 60,
+            "the page does not show the latest (blue) image at every point: {pixels}"
+        );
+    }
+
+    // No image for 4 s: the URL is withdrawn.
+    std::thread::sleep(Duration::from_secs(5));
+    let info = conference_info(&server, "screens");
+    assert!(!info.contains("screen_image_url"), "{info}");
+    assert_eq!(http_get(&url, "").0, 404);
+    let image_url = format!("{url}/image");
+    assert_eq!(http_get(&image_url, "").0, 404);
+}
+
+/// With `push_file_transfer`, a file alice shares is offered to bob, who is in the room: the
+/// room calls bob's device with a `sendonly` file offer carrying the file's selector, and
+/// sends him the same bytes once he answers.
+#[test]
+fn shared_file_is_pushed_to_the_other_participants() {
+    let server = files_server("push_file_transfer = true");
+    // bob joins the chat from a socket he keeps, to be called back on it.
+    let bob = raw::socket();
+    let bob_addr = bob.local_addr().unwrap();
+    let chat_sdp = "v=0\r\no=bob 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=message 9 TCP/MSRP *\r\na=path:msrp://127.0.0.1:9/bobchat;tcp\r\n\
+         a=accept-types:message/cpim\r\na=setup:active\r\n";
+    let invite = format!(
+        "INVITE sip:pushed@{server} SIP/2.0\r\n\
+         Via: SIP/2.0/UDP {bob_addr};branch=z9hG4bK-bob-chat;rport\r\n\
+         Max-Forwards: 70\r\n\
+         From: \"Bob\" <sip:bob@example.com>;tag=bob-chat\r\n\
+         To: <sip:pushed@{server}>\r\n\
+         Call-ID: bob-chat-{}\r\n\
+         CSeq: 1 INVITE\r\n\
+         Contact: <sip:bob@{bob_addr}>\r\n\
+         Content-Type: application/sdp\r\n\
+         Content-Length: {}\r\n\r\n{chat_sdp}",
+        rand_suffix(),
+        chat_sdp.len(),
+        server = server.addr(),
+    );
+    let ok = raw::transact(&bob, server.addr(), &invite, "INVITE");
+    assert_eq!(status_of(ok.as_bytes()), Some(200), "{ok}");
+    bob.send_to(
+        raw::in_dialog("ACK", &ok, bob_addr, 1, None).as_bytes(),
+        server.addr(),
+    )
+    .unwrap();
+
+    let data = test_bytes(100_000, 5);
+    let selector = format!(
+        "name:\"notes.txt\" type:text/plain size:{} hash:sha-1:{}",
+        data.len(),
+        selector_hash(&data)
+    );
+    let (ok, t) = offer(&server, "pushed", "alice", "sendonly", &selector);
+    let mut t = t.unwrap_or_else(|| panic!("push refused: {ok}"));
+    let (statuses, _) = t.push("text/plain", &data);
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    t.expect_bye(&server);
+
+    let offer_in = raw::recv_until(&bob, WAIT, |m| {
+        m.starts_with("INVITE ") && m.contains("a=file-selector")
+    })
+    .expect("the room offers the file to bob");
+    assert!(offer_in.contains("a=sendonly"), "{offer_in}");
+    assert!(offer_in.contains("notes.txt"), "{offer_in}");
+    assert!(
+        offer_in.contains(&selector_hash(&data)),
+        "the offer names the file by its hash: {offer_in}"
+    );
+    let room_path = offer_in
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("a=path:"))
+        .expect("a=path in the room's offer");
+    let room_path = parse_path(room_path).unwrap();
+    let own = MsrpUri::new("127.0.0.1", 9, "bobfile");
+    let answer_sdp = format!(
+        "v=0\r\no=bob 2 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=message 9 TCP/MSRP *\r\na=path:{own}\r\na=accept-types:*\r\n\
+         a=setup:active\r\na=recvonly\r\n"
+    );
+    let mut ok200 = answer(&offer_in, 200).replace("Content-Length: 0\r\n\r\n", "");
+    let to_tagged = raw::header(&ok200, "To").unwrap().to_owned();
+    ok200 = ok200.replace(&to_tagged, &format!("{to_tagged};tag=bob-ft"));
+    ok200.push_str(&format!(
+        "Contact: <sip:bob@{bob_addr}>\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{answer_sdp}",
+        answer_sdp.len()
+    ));
+    bob.send_to(ok200.as_bytes(), server.addr()).unwrap();
+    let to = room_path.last().unwrap();
+    let conn = TcpStream::connect((to.host.as_str(), to.port.unwrap())).unwrap();
+    conn.set_read_timeout(Some(WAIT)).unwrap();
+    let mut ft = Transfer {
+        sock: bob,
+        own,
+        room_path,
+        conn,
+        parser: MsrpParser::default(),
+    };
+    let (content_type, got) = ft.pull();
+    assert_eq!(content_type, "text/plain");
+    assert!(got == data, "bob got {} bytes that differ", got.len());
+    ft.expect_bye(&server);
+}
