@@ -100,7 +100,7 @@ pub async fn join(sock: &UdpSocket, target: &Target, index: usize) -> Result<Par
 }
 
 /// Sends `invite` until its 2xx arrives (provisional responses and strays skipped).
-async fn transact(
+pub async fn transact(
     sock: &UdpSocket,
     to: SocketAddr,
     invite: &str,
@@ -131,7 +131,7 @@ async fn transact(
 
 /// The ACK of a 2xx to our INVITE (RFC 3261 §13.2.2.4: CSeq number of the INVITE, sent to
 /// the Contact).
-fn ack_for(ok: &str, me: SocketAddr) -> Option<String> {
+pub fn ack_for(ok: &str, me: SocketAddr) -> Option<String> {
     let contact = header(ok, "Contact")?;
     let target = contact.trim_start_matches('<').split('>').next()?;
     let call_id = header(ok, "Call-ID")?;
@@ -155,7 +155,7 @@ fn status(msg: &str) -> Option<u16> {
 }
 
 /// The value of the first header `name` (case-insensitive, long form only).
-fn header<'a>(msg: &'a str, name: &str) -> Option<&'a str> {
+pub fn header<'a>(msg: &'a str, name: &str) -> Option<&'a str> {
     msg.split("\r\n\r\n").next()?.lines().find_map(|l| {
         let (n, v) = l.split_once(':')?;
         n.trim().eq_ignore_ascii_case(name).then(|| v.trim())

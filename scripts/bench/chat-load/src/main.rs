@@ -12,8 +12,12 @@
 //! `--large-mb` MB; reported are Mbit/s from the first chunk sent to the whole message
 //! received by the other, and sylk's CPU time meanwhile.
 //!
+//! Files: with `--files` first, the mode of `scripts/bench-files` instead ([`files`]): one
+//! large file shared with a room over MSRP, pulled back over MSRP and downloaded over HTTP.
+//!
 //! A benchmark, not a test: it measures and prints, it asserts no timing.
 
+mod files;
 mod join;
 mod stats;
 
@@ -122,6 +126,9 @@ fn num<T: std::str::FromStr>(v: &str, bad: &dyn Fn(&str) -> String) -> Result<T,
 }
 
 fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some("--files") {
+        return files::main();
+    }
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {
