@@ -467,3 +467,29 @@ fn rfc4975_s7_3_wrong_from_path_gets_481_and_bad_byte_range_gets_400() {
         .poll_event()
         .is_some_and(|e| matches!(e, SessionEvent::IncomingFailed { code: 400, .. })));
 }
+
+#[test]
+fn rfc4975_s7_1_1_chunks_in_flight_are_bounded() {
+    let config = SessionConfig {
+        chunk_size: 1000,
+        max_in_flight: 5000,
+        ..SessionConfig::default()
+    };
+    let (ua, ub) = (uri("a.example", "sa"), uri("b.example", "sb"));
+    let mut a = Session::new(ua, vec![ub.clone()], config);
+    let now = Instant::now();
+    a.send_message(now, "text/plain", big_body(100_000));
+    let mut sent = Vec::new();
+    while let Some(Frame::Request(r)) = a.poll_transmit(now) {
+        sent.push(r);
+    }
+    assert_eq!(sent.len(), 5, "5000 bytes may await responses");
+    // Each 200 lets one more chunk go.
+    let first = sent.remove(0);
+    a.handle_frame(now, Frame::Response(first.response(200, None, &ub)));
+    let Some(Frame::Request(next)) = a.poll_transmit(now) else {
+        panic!("a chunk after the 200");
+    };
+    assert_eq!(next.byte_range.and_then(|r| r.end), Some(6000));
+    assert!(a.poll_transmit(now).is_none());
+}

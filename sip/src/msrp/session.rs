@@ -73,6 +73,10 @@ pub struct SessionConfig {
     /// reassembled ([`SessionEvent::Message`]). For large messages such as files (RFC 5547):
     /// the session then keeps no body, so [`SessionConfig::max_message_size`] may be large.
     pub stream_incoming: bool,
+    /// How many body bytes of sent chunks may await their responses at once (§7.1.1
+    /// transactions); no new chunk goes out while they reach it (at least one chunk always
+    /// may). Bounds the memory and the timers of a large transfer to a slow receiver.
+    pub max_in_flight: u64,
 }
 
 impl Default for SessionConfig {
@@ -86,6 +90,7 @@ impl Default for SessionConfig {
             failure_report: FailureReport::Yes,
             success_report: false,
             stream_incoming: false,
+            max_in_flight: 1024 * 1024,
         }
     }
 }
@@ -155,6 +160,8 @@ struct Tracked {
 struct Pending {
     message_id: String,
     deadline: Instant,
+    /// The chunk's body size, counted in [`Session`]'s bytes in flight.
+    bytes: u64,
 }
 
 /// One MSRP session; see the module docs for the calling contract.
@@ -167,6 +174,8 @@ pub struct Session {
     queue: VecDeque<Queued>,
     tracked: HashMap<String, Tracked>,
     pending: HashMap<String, Pending>,
+    /// The body bytes of the chunks in `pending`.
+    in_flight: u64,
     incoming: HashMap<String, Reassembly>,
     /// Refused incoming messages and the status their later chunks get.
     rejected: VecDeque<(String, u16)>,
@@ -185,6 +194,7 @@ impl Session {
             queue: VecDeque::new(),
             tracked: HashMap::new(),
             pending: HashMap::new(),
+            in_flight: 0,
             incoming: HashMap::new(),
             rejected: VecDeque::new(),
             events: VecDeque::new(),
@@ -378,6 +388,9 @@ impl Session {
         if let Some(f) = self.control.pop_front() {
             return Some(f);
         }
+        if self.in_flight > 0 && self.in_flight >= self.config.max_in_flight {
+            return None;
+        }
         let ready = self.queue.iter().position(Queued::ready)?;
         let mut q = self.queue.remove(ready)?;
         let start = q.offset;
@@ -403,11 +416,14 @@ impl Session {
         if q.report != FailureReport::No {
             let deadline = now + self.config.response_timeout;
             let message_id = q.id.clone();
+            let bytes = req.body.len() as u64;
+            self.in_flight += bytes;
             self.pending.insert(
                 req.tid.clone(),
                 Pending {
                     message_id,
                     deadline,
+                    bytes,
                 },
             );
         }
@@ -455,7 +471,7 @@ impl Session {
             .collect();
         expired.sort();
         for (tid, mid) in expired {
-            self.pending.remove(&tid);
+            self.take_pending(&tid);
             match self.tracked.get(&mid).map(|t| t.report) {
                 Some(FailureReport::Yes) => self.fail(&mid, 408, Some("Request Timeout")),
                 // No news is good news with `partial`.
@@ -491,6 +507,7 @@ impl Session {
         }
         self.control.clear();
         self.pending.clear();
+        self.in_flight = 0;
     }
 
     /// Handles a frame read from the connection.
@@ -501,8 +518,15 @@ impl Session {
         }
     }
 
+    /// Removes the transaction `tid` from those awaiting a response.
+    fn take_pending(&mut self, tid: &str) -> Option<Pending> {
+        let p = self.pending.remove(tid)?;
+        self.in_flight = self.in_flight.saturating_sub(p.bytes);
+        Some(p)
+    }
+
     fn handle_response(&mut self, r: Response) {
-        let Some(p) = self.pending.remove(&r.tid) else {
+        let Some(p) = self.take_pending(&r.tid) else {
             return;
         };
         if r.code != 200 {
@@ -530,6 +554,7 @@ impl Session {
         }
         self.queue.retain(|q| q.id != mid);
         self.pending.retain(|_, p| p.message_id != mid);
+        self.in_flight = self.pending.values().map(|p| p.bytes).sum();
         self.events.push_back(SessionEvent::Failed {
             message_id: MessageId(mid.to_owned()),
             code,
