@@ -115,6 +115,8 @@ impl Spool {
             hashed: 0,
             in_order: true,
             position: 0,
+            pending: Vec::with_capacity(WRITE_BUFFER),
+            pending_at: 0,
         })
     }
 }
@@ -132,18 +134,32 @@ pub(crate) struct FileSink {
     in_order: bool,
     /// Where the file's cursor is.
     position: u64,
+    /// Contiguous bytes not yet written, starting at `pending_at`: chunks are small (a few
+    /// KB), so they are written in larger pieces.
+    pending: Vec<u8>,
+    pending_at: u64,
 }
 
+/// How many contiguous received bytes are gathered before they are written.
+const WRITE_BUFFER: usize = 256 * 1024;
+
 impl FileSink {
-    /// Writes `data` at `offset`.
+    /// Writes `data` at `offset` (gathering contiguous chunks before they reach the disk).
     pub(crate) async fn write_at(&mut self, offset: u64, data: &[u8]) -> std::io::Result<()> {
-        let file = self.file.as_mut().ok_or(std::io::ErrorKind::BrokenPipe)?;
-        if offset != self.position {
-            file.seek(SeekFrom::Start(offset)).await?;
+        if self.file.is_none() {
+            return Err(std::io::ErrorKind::BrokenPipe.into());
         }
-        file.write_all(data).await?;
         let end = offset + data.len() as u64;
-        self.position = end;
+        if self.pending.is_empty() {
+            self.pending_at = offset;
+        } else if offset != self.pending_at + self.pending.len() as u64 {
+            self.flush_pending().await?;
+            self.pending_at = offset;
+        }
+        self.pending.extend_from_slice(data);
+        if self.pending.len() >= WRITE_BUFFER {
+            self.flush_pending().await?;
+        }
         if offset <= self.hashed && end > self.hashed {
             let skip = usize::try_from(self.hashed - offset).unwrap_or(usize::MAX);
             self.hasher.update(&data[skip..]);
@@ -154,8 +170,24 @@ impl FileSink {
         Ok(())
     }
 
+    /// Writes the gathered bytes at their offset.
+    async fn flush_pending(&mut self) -> std::io::Result<()> {
+        let file = self.file.as_mut().ok_or(std::io::ErrorKind::BrokenPipe)?;
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        if self.pending_at != self.position {
+            file.seek(SeekFrom::Start(self.pending_at)).await?;
+        }
+        file.write_all(&self.pending).await?;
+        self.position = self.pending_at + self.pending.len() as u64;
+        self.pending.clear();
+        Ok(())
+    }
+
     /// Completes a file of `total` bytes: flushes it and returns its SHA-1.
     pub(crate) async fn finish(&mut self, total: u64) -> std::io::Result<[u8; 20]> {
+        self.flush_pending().await?;
         let mut file = self.file.take().ok_or(std::io::ErrorKind::BrokenPipe)?;
         file.flush().await?;
         file.set_len(total).await?;
