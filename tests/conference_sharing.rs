@@ -629,6 +629,117 @@ fn shared_screen_is_shown_in_a_browser_and_withdrawn_when_idle() {
     assert_eq!(http_get(&image_url, "").0, 404);
 }
 
+/// The chat offer of `user`'s session (its MSRP path goes nowhere: the chat is not used).
+fn chat_sdp(user: &str, extra_media: &str) -> String {
+    format!(
+        "v=0\r\no={user} 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=message 9 TCP/MSRP *\r\na=path:msrp://127.0.0.1:9/{user}chat;tcp\r\n\
+         a=accept-types:message/cpim\r\na=setup:active\r\n{extra_media}"
+    )
+}
+
+/// `user` joins `room`'s chat from a UDP socket it keeps; returns the socket, its address and
+/// the 200.
+fn join_chat(
+    server: &SylkServer,
+    room: &str,
+    user: &str,
+) -> (UdpSocket, std::net::SocketAddr, String) {
+    let sock = raw::socket();
+    let local = sock.local_addr().unwrap();
+    let sdp = chat_sdp(user, "");
+    let invite = format!(
+        "INVITE sip:{room}@{server} SIP/2.0\r\n\
+         Via: SIP/2.0/UDP {local};branch=z9hG4bK-{user}-chat;rport\r\n\
+         Max-Forwards: 70\r\n\
+         From: \"{user}\" <sip:{user}@example.com>;tag={user}-chat\r\n\
+         To: <sip:{room}@{server}>\r\n\
+         Call-ID: {user}-chat-{}\r\n\
+         CSeq: 1 INVITE\r\n\
+         Contact: <sip:{user}@{local}>\r\n\
+         Content-Type: application/sdp\r\n\
+         Content-Length: {}\r\n\r\n{sdp}",
+        rand_suffix(),
+        sdp.len(),
+        server = server.addr(),
+    );
+    let ok = raw::transact(&sock, server.addr(), &invite, "INVITE");
+    assert_eq!(status_of(ok.as_bytes()), Some(200), "{ok}");
+    sock.send_to(
+        raw::in_dialog("ACK", &ok, local, 1, None).as_bytes(),
+        server.addr(),
+    )
+    .unwrap();
+    (sock, local, ok)
+}
+
+/// alice, in the room's chat, shares a file by re-INVITE: her offer keeps the chat stream and
+/// adds a `sendonly` file stream; the 200 accepts both, the file arrives and is listed, and
+/// her chat session carries on (no BYE); a later re-INVITE that drops the file stream is
+/// answered with the chat alone.
+#[test]
+fn a_file_stream_added_by_reinvite_is_shared_and_the_chat_goes_on() {
+    let server = files_server("");
+    let (sock, local, ok) = join_chat(&server, "reinv", "alice");
+    let data = test_bytes(50_000, 11);
+    let own = MsrpUri::new("127.0.0.1", 9, "alicefile");
+    let file_m = format!(
+        "m=message 9 TCP/MSRP *\r\na=path:{own}\r\na=accept-types:*\r\na=setup:active\r\n\
+         a=sendonly\r\na=file-selector:name:\"shot.png\" type:image/png size:{} hash:sha-1:{}\r\n",
+        data.len(),
+        selector_hash(&data)
+    );
+    let offer = chat_sdp("alice", &file_m).replace("o=alice 1 1", "o=alice 1 2");
+    let reinvite = raw::in_dialog("INVITE", &ok, local, 2, Some(&offer));
+    let ok2 = raw::transact(&sock, server.addr(), &reinvite, "INVITE");
+    assert_eq!(status_of(ok2.as_bytes()), Some(200), "{ok2}");
+    let body = ok2.split_once("\r\n\r\n").unwrap().1;
+    let media: Vec<&str> = body.split("m=message ").skip(1).collect();
+    assert_eq!(media.len(), 2, "{body}");
+    assert!(
+        !media[0].starts_with("0 ") && !media[1].starts_with("0 "),
+        "both accepted: {body}"
+    );
+    assert!(media[1].contains("a=recvonly"), "{body}");
+    let path = media[1]
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("a=path:"))
+        .expect("a=path of the file stream");
+    let room_path = parse_path(path).unwrap();
+    let to = room_path.last().unwrap();
+    let conn = TcpStream::connect((to.host.as_str(), to.port.unwrap())).unwrap();
+    conn.set_read_timeout(Some(WAIT)).unwrap();
+    let mut t = Transfer {
+        sock,
+        own,
+        room_path,
+        conn,
+        parser: MsrpParser::default(),
+    };
+    let (statuses, _) = t.push("image/png", &data);
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    wait_for("the file to be listed", || {
+        conference_info(&server, "reinv").contains("shot.png")
+    });
+    let info = conference_info(&server, "reinv");
+    assert!(
+        info.contains("sip:alice@example.com"),
+        "alice is still in: {info}"
+    );
+    assert!(
+        raw::recv_until(&t.sock, Duration::from_millis(500), |m| m
+            .starts_with("BYE "))
+        .is_none(),
+        "the room ended alice's session"
+    );
+    let dropped = chat_sdp("alice", &file_m.replacen("m=message 9", "m=message 0", 1))
+        .replace("o=alice 1 1", "o=alice 1 3");
+    let reinvite = raw::in_dialog("INVITE", &ok, local, 3, Some(&dropped));
+    let ok3 = raw::transact(&t.sock, server.addr(), &reinvite, "INVITE");
+    assert_eq!(status_of(ok3.as_bytes()), Some(200), "{ok3}");
+    assert!(ok3.contains("m=message 0 "), "{ok3}");
+}
+
 /// With `push_file_transfer`, a file alice shares is offered to bob, who is in the room: the
 /// room calls bob's device with a `sendonly` file offer carrying the file's selector, and
 /// sends him the same bytes once he answers.
@@ -636,34 +747,7 @@ fn shared_screen_is_shown_in_a_browser_and_withdrawn_when_idle() {
 fn shared_file_is_pushed_to_the_other_participants() {
     let server = files_server("push_file_transfer = true");
     // bob joins the chat from a socket he keeps, to be called back on it.
-    let bob = raw::socket();
-    let bob_addr = bob.local_addr().unwrap();
-    let chat_sdp = "v=0\r\no=bob 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
-         m=message 9 TCP/MSRP *\r\na=path:msrp://127.0.0.1:9/bobchat;tcp\r\n\
-         a=accept-types:message/cpim\r\na=setup:active\r\n";
-    let invite = format!(
-        "INVITE sip:pushed@{server} SIP/2.0\r\n\
-         Via: SIP/2.0/UDP {bob_addr};branch=z9hG4bK-bob-chat;rport\r\n\
-         Max-Forwards: 70\r\n\
-         From: \"Bob\" <sip:bob@example.com>;tag=bob-chat\r\n\
-         To: <sip:pushed@{server}>\r\n\
-         Call-ID: bob-chat-{}\r\n\
-         CSeq: 1 INVITE\r\n\
-         Contact: <sip:bob@{bob_addr}>\r\n\
-         Content-Type: application/sdp\r\n\
-         Content-Length: {}\r\n\r\n{chat_sdp}",
-        rand_suffix(),
-        chat_sdp.len(),
-        server = server.addr(),
-    );
-    let ok = raw::transact(&bob, server.addr(), &invite, "INVITE");
-    assert_eq!(status_of(ok.as_bytes()), Some(200), "{ok}");
-    bob.send_to(
-        raw::in_dialog("ACK", &ok, bob_addr, 1, None).as_bytes(),
-        server.addr(),
-    )
-    .unwrap();
-
+    let (bob, bob_addr, _) = join_chat(&server, "pushed", "bob");
     let data = test_bytes(100_000, 5);
     let selector = format!(
         "name:\"notes.txt\" type:text/plain size:{} hash:sha-1:{}",

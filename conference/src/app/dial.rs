@@ -177,6 +177,10 @@ async fn established(
     tokio::spawn(writer(sender.clone(), outbox_rx));
     let (removal, removed) = mpsc::channel(1);
     let display_name = resp.to().ok().and_then(|to| to.display);
+    let peer = super::transfer::Peer {
+        uri: ctx.target.to_owned(),
+        display_name: display_name.clone(),
+    };
     let contact = resp
         .contacts()
         .ok()
@@ -211,6 +215,8 @@ async fn established(
         last_answer: ctx.offer,
         focus: ctx.focus,
         removed,
+        peer,
+        transfers: std::collections::HashMap::new(),
     };
     tokio::spawn(serve(p, msrp_events));
     (resp.status, resp.reason)

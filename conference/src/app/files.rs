@@ -211,17 +211,28 @@ impl FileSink {
     }
 
     /// Moves the finished file to `path`.
-    pub(crate) async fn keep(self, path: &Path) -> std::io::Result<()> {
-        fs::rename(&self.part, path).await
+    pub(crate) async fn keep(mut self, path: &Path) -> std::io::Result<()> {
+        let part = std::mem::take(&mut self.part);
+        fs::rename(&part, path).await
     }
 
     /// Removes what was received.
     pub(crate) async fn discard(mut self) {
         self.file = None;
-        if let Err(e) = fs::remove_file(&self.part).await {
+        let part = std::mem::take(&mut self.part);
+        if let Err(e) = fs::remove_file(&part).await {
             if e.kind() != std::io::ErrorKind::NotFound {
-                tracing::warn!(error = %e, file = %self.part.display(), "cannot remove a partial file");
+                tracing::warn!(error = %e, file = %part.display(), "cannot remove a partial file");
             }
+        }
+    }
+}
+
+impl Drop for FileSink {
+    /// A transfer dropped half-way (its task ended with the server) leaves no partial file.
+    fn drop(&mut self) {
+        if !self.part.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.part);
         }
     }
 }

@@ -190,6 +190,21 @@ fn msrp_peer(n: &NegotiatedMsrp) -> Result<(Vec<MsrpUri>, Setup), OfferError> {
     Ok((remote_path, setup))
 }
 
+/// The `a=path` of the live file transfer stream of `offer`, which names the transfer across
+/// re-offers (RFC 5547 §8 keeps a transfer's stream as long as its path).
+pub fn file_stream_path(offer: &SessionDescription) -> Option<String> {
+    offer
+        .media
+        .iter()
+        .find(|m| {
+            m.media == MediaType::Message
+                && !m.is_rejected()
+                && m.attributes.has(FileSelector::NAME)
+        })
+        .and_then(|m| m.attributes.value_of("path"))
+        .map(str::to_owned)
+}
+
 /// Whether `offer` is a file transfer (RFC 5547): a live MSRP stream with `a=file-selector`
 /// and no live chat stream.
 pub fn is_file_transfer(offer: &SessionDescription) -> bool {

@@ -13,21 +13,24 @@
 //! [`super::refer::in_dialog`]; a removal by the room ([`RoomHandle::remove`]) ends the
 //! dialog with BYE and closes the chat stream.
 
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use sylk_sip::message::{HeaderName, Method};
 use sylk_sip::msrp::{MsrpUri, SessionEvent as MsrpSessionEvent};
-use sylk_sip::sdp::{next_origin, SessionDescription};
+use sylk_sip::sdp::{next_origin, MediaDescription, SessionDescription};
 use sylk_sip_endpoint::msrp::{MsrpEvent, SessionSender};
 use sylk_sip_endpoint::{IncomingRequest, IncomingSession, Session, SessionEvent};
 use tokio::sync::mpsc;
 
 use super::offer::{
-    answer_chat, is_file_transfer, parse_offer, refuse_all, wants_tls, without_origin, LocalChat,
+    answer_chat, file_stream_path, is_file_transfer, parse_offer, refuse_all, wants_tls,
+    without_origin, LocalChat,
 };
 use super::room_task::{JoinFailure, Removal, RoomHandle};
+use super::transfer::Peer;
 use super::{room_uri, Inner};
 use crate::room::{Join, SessionId, SessionMedia, CPIM};
 
@@ -58,8 +61,11 @@ pub(crate) async fn run(inner: Arc<Inner>, invite: IncomingSession) {
             return invite.reject(e.status());
         }
     };
+    let peer = Peer {
+        uri: uri.clone(),
+        display_name: display_name.clone(),
+    };
     if is_file_transfer(&offer) {
-        let peer = super::transfer::Peer { uri, display_name };
         return super::transfer::run(inner, invite, offer, room_uri, peer).await;
     }
     let local = inner.local_chat(wants_tls(&offer));
@@ -121,6 +127,8 @@ pub(crate) async fn run(inner: Arc<Inner>, invite: IncomingSession) {
         last_answer: answer.sdp,
         focus,
         removed,
+        peer,
+        transfers: HashMap::new(),
     };
     serve(p, msrp_events).await;
 }
@@ -236,6 +244,11 @@ pub(super) struct Participant {
     pub(super) focus: String,
     /// Told when the room removes this session (RFC 4579 §5.6).
     pub(super) removed: mpsc::Receiver<()>,
+    /// Who the participant is, for the files it shares.
+    pub(super) peer: Peer,
+    /// File streams added by re-INVITE, by their `a=path`: the index and our m-line, answered
+    /// again while the client keeps offering them.
+    pub(super) transfers: HashMap<String, (usize, MediaDescription)>,
 }
 
 /// Whether the session goes on after an event.
@@ -360,7 +373,35 @@ impl Participant {
         };
         match answer_chat(&offer, &self.local) {
             Ok(a) if a.remote_path == self.remote_path => {
-                let sdp = self.versioned(a.sdp);
+                let mut sdp = a.sdp;
+                let file = file_stream_path(&offer);
+                self.transfers.retain(|path, _| file.as_ref() == Some(path));
+                if let Some(path) = file {
+                    let answered = match self.transfers.get(&path) {
+                        Some(t) => t.clone(),
+                        None => {
+                            let started = super::transfer::start_in_dialog(
+                                &self.inner,
+                                &self.room,
+                                &self.peer,
+                                &offer,
+                            )
+                            .await;
+                            match started {
+                                Ok(t) => t,
+                                Err(status) => {
+                                    req.respond_status(status);
+                                    return Next::Continue;
+                                }
+                            }
+                        }
+                    };
+                    if let Some(m) = sdp.media.get_mut(answered.0) {
+                        *m = answered.1.clone();
+                    }
+                    self.transfers.insert(path, answered);
+                }
+                let sdp = self.versioned(sdp);
                 self.respond_sdp(req, sdp);
                 if a.media != self.media {
                     self.media = a.media;

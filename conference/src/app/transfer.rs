@@ -10,6 +10,9 @@
 //!   the session with BYE once the file is kept or refused.
 //!   With `push_file_transfer`, the room then offers the file to every other participant's
 //!   devices ([`push_to_others`]): an INVITE from the room with a `sendonly` file offer.
+//! - Either may also come as a file stream added by a re-INVITE to a participant's chat
+//!   session ([`start_in_dialog`]); the transfer then ends with its MSRP session and the
+//!   participant's SIP session carries on (the client removes the stream by re-INVITE).
 //! - **Pull** (offer `recvonly`, RFC 5547 §8): a participant asks for a file the room has, by
 //!   hash (or name and size); none matching gets 404. The file is streamed from disk and the
 //!   session ended with BYE once every chunk was acknowledged.
@@ -22,8 +25,8 @@ use sylk_sip::message::Method;
 use sylk_sip::msrp::{MessageId, OutgoingStream, SessionConfig, SessionEvent as MsrpSessionEvent};
 use sylk_sip::sdp::msrp_attributes::{FileHash, FileSelector, Setup as SdpSetup};
 use sylk_sip::sdp::{
-    build_offer, FileOffer, FileTransferPolicy, LocalCapabilities, MsrpPolicy, OfferStream,
-    SessionDescription,
+    build_offer, FileOffer, FileTransferPolicy, LocalCapabilities, MediaDescription, MsrpPolicy,
+    OfferStream, SessionDescription,
 };
 use sylk_sip::uri::Uri;
 use sylk_sip_endpoint::msrp::{MsrpEvent, SessionSender};
@@ -112,16 +115,78 @@ pub(super) async fn run(
     let sip = invite.accept(answer.sdp.to_bytes());
     match pulled {
         None => {
-            let kept = receive(&inner, &room, &answer, &peer, sip, sender, events).await;
+            let kept = receive(&inner, &room, &answer, &peer, Some(sip), sender, events).await;
             if let Some(file) = kept.filter(|_| inner.settings.push_file_transfer) {
                 push_to_others(&inner, &room, &file).await;
             }
         }
         Some(file) => {
             let path = inner.spool.path(&room_uri, &file.id);
-            send(&file, &path, sip, sender, events).await;
+            send(&file, &path, Some(sip), sender, events).await;
         }
     }
+}
+
+/// A file stream offered in a re-INVITE of a participant's chat session (`offer` keeps the
+/// chat stream): checks and answers it, and starts the transfer in a task of its own, which
+/// ends with the MSRP session and leaves the SIP session alone. Returns the index of the
+/// file stream and our m-line for it, to put in the re-INVITE's answer; `Err` is the SIP
+/// status refusing the re-INVITE (413, 404...).
+pub(super) async fn start_in_dialog(
+    inner: &Arc<Inner>,
+    room: &RoomHandle,
+    peer: &Peer,
+    offer: &SessionDescription,
+) -> Result<(usize, MediaDescription), u16> {
+    let local = inner.local_chat(file_wants_tls(offer));
+    let answer =
+        answer_file(offer, &local, inner.settings.max_file_size).map_err(|e| e.status())?;
+    let index = answer
+        .sdp
+        .media
+        .iter()
+        .position(|m| !m.is_rejected())
+        .ok_or(488u16)?;
+    let pulled = if answer.receiving {
+        None
+    } else {
+        Some(room.find_file(answer.query()).await.ok_or(404u16)?)
+    };
+    let config = SessionConfig {
+        stream_incoming: answer.receiving,
+        max_message_size: inner.settings.max_file_size,
+        ..inner.settings.msrp_session.clone()
+    };
+    let msrp = inner
+        .msrp
+        .create_session_with_uri(
+            local.uri.clone(),
+            config,
+            answer.remote_path.clone(),
+            answer.setup,
+        )
+        .map_err(|e| {
+            tracing::warn!(room = %room.uri(), error = %e, "cannot start the MSRP session");
+            500u16
+        })?;
+    let m_line = answer.sdp.media[index].clone();
+    let (sender, events) = msrp.into_parts();
+    let (inner, room, peer) = (inner.clone(), room.clone(), peer.clone());
+    tokio::spawn(async move {
+        match pulled {
+            None => {
+                let kept = receive(&inner, &room, &answer, &peer, None, sender, events).await;
+                if let Some(file) = kept.filter(|_| inner.settings.push_file_transfer) {
+                    push_to_others(&inner, &room, &file).await;
+                }
+            }
+            Some(file) => {
+                let path = inner.spool.path(room.uri(), &file.id);
+                send(&file, &path, None, sender, events).await;
+            }
+        }
+    });
+    Ok((index, m_line))
 }
 
 /// Receives a pushed file; see the module documentation. Returns the file once it is listed
@@ -131,7 +196,7 @@ async fn receive(
     room: &RoomHandle,
     answer: &FileAnswer,
     peer: &Peer,
-    mut sip: Session,
+    mut sip: Option<Session>,
     sender: SessionSender,
     mut events: mpsc::Receiver<MsrpEvent>,
 ) -> Option<SharedFile> {
@@ -139,15 +204,7 @@ async fn receive(
     let mut file: Option<(MessageId, String, FileSink)> = None;
     let outcome = loop {
         let ev = tokio::select! {
-            ev = sip.events.recv() => match ev {
-                Some(SessionEvent::Ended { .. }) | None => break Err("the session ended"),
-                Some(SessionEvent::Request(req)) => {
-                    let status = in_dialog_status(&req);
-                req.respond_status(status);
-                    continue;
-                }
-                Some(_) => continue,
-            },
+            () = ended(&mut sip) => break Err("the session ended"),
             ev = events.recv() => ev,
         };
         match ev {
@@ -258,7 +315,9 @@ async fn receive(
     if let Err(why) = &outcome {
         tracing::info!(room = %room.uri(), uri = %peer.uri, why, "file not shared");
     }
-    sip.handle.end();
+    if let Some(sip) = sip {
+        sip.handle.end();
+    }
     sender.close().await;
     outcome.ok()
 }
@@ -314,7 +373,7 @@ async fn push_one(inner: &Arc<Inner>, room: &RoomHandle, file: &SharedFile, targ
         Ok(msrp) => {
             let (sender, events) = msrp.into_parts();
             let path = inner.spool.path(room.uri(), &file.id);
-            send(file, &path, session, sender, events).await;
+            send(file, &path, Some(session), sender, events).await;
         }
         Err(e) => {
             tracing::warn!(room = %room.uri(), error = %e, "cannot start the MSRP session");
@@ -364,7 +423,7 @@ fn file_offer(local: &LocalChat, file: &SharedFile) -> Option<SessionDescription
 async fn send(
     file: &SharedFile,
     path: &std::path::Path,
-    mut sip: Session,
+    mut sip: Option<Session>,
     sender: SessionSender,
     mut events: mpsc::Receiver<MsrpEvent>,
 ) {
@@ -428,7 +487,9 @@ async fn send(
         Ok(()) => tracing::info!(name = %file.name, size = file.size, "file sent"),
         Err(why) => tracing::info!(name = %file.name, why, "file not sent"),
     }
-    sip.handle.end();
+    if let Some(sip) = sip {
+        sip.handle.end();
+    }
     sender.close().await;
 }
 
@@ -442,8 +503,13 @@ fn in_dialog_status(req: &sylk_sip_endpoint::IncomingRequest) -> u16 {
     }
 }
 
-/// Completes when the SIP session ends; answers in-dialog requests meanwhile.
-async fn ended(sip: &mut Session) {
+/// Completes when the SIP session of a transfer of its own ends, answering in-dialog
+/// requests meanwhile; never for a transfer inside a participant's session (`None`), whose
+/// requests the participant answers.
+async fn ended(sip: &mut Option<Session>) {
+    let Some(sip) = sip else {
+        return std::future::pending().await;
+    };
     loop {
         match sip.events.recv().await {
             Some(SessionEvent::Ended { .. }) | None => return,
