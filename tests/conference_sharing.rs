@@ -347,6 +347,13 @@ fn shared_file_is_pulled_by_a_late_joiner_and_downloaded_over_http() {
     let (status, head, body) = http_get(&url, "Range: bytes=100-199\r\n");
     assert_eq!(status, 206, "{head}");
     assert_eq!(body, &data[100..200]);
+    let (_, _, metrics) = http_get(&format!("{}/metrics", server.http_url()), "");
+    let metrics = String::from_utf8_lossy(&metrics);
+    assert!(
+        metrics.contains("sylk_conference_files_shared_total 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("sylk_conference_files_stored 1"), "{metrics}");
 
     let pull = |server: &SylkServer, user: &str| {
         let sel = format!(

@@ -248,6 +248,20 @@ impl Inner {
         }
     }
 
+    /// Deletes the rooms left empty for longer than the idle expiry, with their files.
+    pub(crate) async fn expire_idle_rooms(&self) {
+        match expire_idle(&self.store, SystemTime::now(), self.settings.idle_expiry) {
+            Ok(gone) if !gone.is_empty() => {
+                tracing::info!(rooms = ?gone, "idle rooms deleted");
+                for room in &gone {
+                    self.spool.remove_room(room, self.web.as_ref()).await;
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "expiring idle rooms failed"),
+        }
+    }
+
     fn running(&self, uri: &str) -> Option<RoomHandle> {
         lock(&self.rooms)
             .get(uri)
@@ -294,16 +308,7 @@ impl Application for Conference {
             loop {
                 tick.tick().await;
                 let Some(inner) = inner.upgrade() else { break };
-                match expire_idle(&inner.store, SystemTime::now(), inner.settings.idle_expiry) {
-                    Ok(gone) if !gone.is_empty() => {
-                        tracing::info!(rooms = ?gone, "idle rooms deleted");
-                        for room in &gone {
-                            inner.spool.remove_room(room, inner.web.as_ref()).await;
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "expiring idle rooms failed"),
-                }
+                inner.expire_idle_rooms().await;
             }
         });
     }
@@ -328,6 +333,63 @@ impl Application for Conference {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A room left empty past the idle expiry is deleted with its shared files: their entries,
+    /// the files on disk and their downloads.
+    #[tokio::test]
+    async fn expired_rooms_take_their_files_with_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let config = Config::default();
+        let mut settings =
+            ConferenceSettings::from_config(&config, Some("http://h:1".into())).unwrap();
+        settings.spool_dir = dir.path().join("files");
+        settings.idle_expiry = std::time::Duration::from_millis(1);
+        let conf = Conference::with_settings(settings, "127.0.0.1".parse().unwrap(), &store)
+            .await
+            .unwrap();
+        let inner = &conf.inner;
+        let uri = "sip:old@example.com";
+        let mut room =
+            Room::open(&store, uri, inner.settings.room.clone(), SystemTime::now()).unwrap();
+        let mut sink = inner.spool.receive(uri, "f1").await.unwrap();
+        sink.write_at(0, b"data").await.unwrap();
+        sink.finish(4).await.unwrap();
+        let path = inner.spool.path(uri, "f1");
+        sink.keep(&path).await.unwrap();
+        let file = crate::room::SharedFile {
+            id: "f1".into(),
+            name: "a.txt".into(),
+            content_type: "text/plain".into(),
+            size: 4,
+            hash: "sha-1:00".into(),
+            sender: "sip:a@example.com".into(),
+            sender_name: "a".into(),
+            shared_ms: 0,
+        };
+        let _ = room.add_file(file.clone(), SystemTime::now());
+        let web = inner.web.as_ref().unwrap();
+        inner.spool.publish(uri, &file, web);
+        drop(room);
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        inner.expire_idle_rooms().await;
+        assert!(!path.exists(), "the file is deleted");
+        assert!(Room::load(&store, uri, inner.settings.room.clone())
+            .unwrap()
+            .is_none());
+        assert_eq!(store.tree(&crate::room::FILES).unwrap().iter().count(), 0);
+        let routes = conf.routes().unwrap();
+        use tower::ServiceExt as _;
+        let resp = routes
+            .oneshot(
+                axum::http::Request::get("/conference/files/f1/a.txt")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 404, "the download is withdrawn");
+    }
 
     #[test]
     fn room_uri_drops_port_and_params() {
