@@ -38,6 +38,7 @@ use axum::Router;
 use bytes::Bytes;
 
 pub use name::{content_disposition, safe_content_type, sanitize_name};
+pub use range::{decide as decide_range, RangeDecision};
 
 use screen::{ScreenImage, ScreenShare};
 
