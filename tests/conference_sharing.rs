@@ -353,7 +353,10 @@ fn shared_file_is_pulled_by_a_late_joiner_and_downloaded_over_http() {
         metrics.contains("sylk_conference_files_shared_total 1"),
         "{metrics}"
     );
-    assert!(metrics.contains("sylk_conference_files_stored 1"), "{metrics}");
+    assert!(
+        metrics.contains("sylk_conference_files_stored 1"),
+        "{metrics}"
+    );
 
     let pull = |server: &SylkServer, user: &str| {
         let sel = format!(
