@@ -1,7 +1,6 @@
 //! Errors of the HTTP server's set-up.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 /// Why the HTTP server or the metrics recorder could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -15,23 +14,9 @@ pub enum HttpError {
         /// The OS error.
         source: std::io::Error,
     },
-    /// A TLS file could not be read or parsed.
-    #[error("http: cannot read {path}: {source}")]
-    TlsRead {
-        /// The file (`tls_certificate` or `tls_private_key`).
-        path: PathBuf,
-        /// The OS or PEM error.
-        source: std::io::Error,
-    },
-    /// The certificate file holds no PEM certificate.
-    #[error("http: {0}: no PEM certificate found")]
-    NoCertificate(PathBuf),
-    /// The key file holds no PEM private key.
-    #[error("http: {0}: no PEM private key found")]
-    NoKey(PathBuf),
-    /// rustls refused the certificate and key.
-    #[error("http: unusable certificate/key: {0}")]
-    Tls(#[from] rustls::Error),
+    /// The TLS certificate or key cannot be used (unreadable, no PEM item, refused by rustls).
+    #[error("http: {0}")]
+    Tls(#[from] sylk_sip_endpoint::transport::TlsError),
     /// Another metrics recorder than ours is already installed in this process.
     #[error("metrics: another recorder is already installed")]
     RecorderInstalled,

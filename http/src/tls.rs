@@ -6,39 +6,13 @@ use std::sync::Arc;
 
 use crate::HttpError;
 
-/// Builds the rustls server configuration from the PEM files `cert` and `key`.
+/// Builds the rustls server configuration from the PEM files `cert` and `key` (loaded as for
+/// SIP over TLS), offering HTTP/1.1 by ALPN.
 pub(crate) fn load_server_config(
     cert: &Path,
     key: &Path,
 ) -> Result<Arc<rustls::ServerConfig>, HttpError> {
-    let read = |p: &Path| {
-        std::fs::read(p).map_err(|source| HttpError::TlsRead {
-            path: p.to_owned(),
-            source,
-        })
-    };
-    let cert_pem = read(cert)?;
-    let key_pem = read(key)?;
-    let certs: Vec<_> = rustls_pemfile::certs(&mut &cert_pem[..])
-        .collect::<Result<_, _>>()
-        .map_err(|source| HttpError::TlsRead {
-            path: cert.to_owned(),
-            source,
-        })?;
-    if certs.is_empty() {
-        return Err(HttpError::NoCertificate(cert.to_owned()));
-    }
-    let key_der = rustls_pemfile::private_key(&mut &key_pem[..])
-        .map_err(|source| HttpError::TlsRead {
-            path: key.to_owned(),
-            source,
-        })?
-        .ok_or_else(|| HttpError::NoKey(key.to_owned()))?;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .with_no_client_auth()
-        .with_single_cert(certs, key_der)?;
+    let mut config = (*sylk_sip_endpoint::transport::load_server_config(cert, key)?).clone();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
@@ -52,18 +26,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("missing.pem");
         let err = load_server_config(&missing, &missing).unwrap_err();
-        assert!(matches!(err, HttpError::TlsRead { ref path, .. } if path == &missing));
+        assert!(err.to_string().contains("missing.pem"), "{err}");
 
         let empty = dir.path().join("empty.pem");
         std::fs::write(&empty, "").unwrap();
         let err = load_server_config(&empty, &empty).unwrap_err();
-        assert!(matches!(err, HttpError::NoCertificate(_)), "{err}");
+        assert!(err.to_string().contains("no PEM certificate"), "{err}");
 
         let certified = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
         let cert = dir.path().join("cert.pem");
         std::fs::write(&cert, certified.cert.pem()).unwrap();
         let err = load_server_config(&cert, &empty).unwrap_err();
-        assert!(matches!(err, HttpError::NoKey(_)), "{err}");
+        assert!(err.to_string().contains("no PEM private key"), "{err}");
 
         let key = dir.path().join("key.pem");
         std::fs::write(&key, certified.key_pair.serialize_pem()).unwrap();

@@ -14,7 +14,7 @@ use sylk_sip::msrp::{parse_path, MsrpUri};
 use sylk_sip::sdp::capabilities::NegotiatedMsrp;
 use sylk_sip::sdp::msrp_attributes::{FileSelector, Setup as SdpSetup};
 use sylk_sip::sdp::{
-    negotiate, AttributeList, AttributeValue, FileTransferPolicy, LocalCapabilities,
+    negotiate, Answer, AttributeList, AttributeValue, FileTransferPolicy, LocalCapabilities,
     MediaDescription, MediaType, MsrpPolicy, NegotiationError, Origin, Proto, SdpError,
     SessionDescription, StreamOutcome,
 };
@@ -131,8 +131,7 @@ pub fn answer_chat(
     offer: &SessionDescription,
     local: &LocalChat,
 ) -> Result<ChatAnswer, OfferError> {
-    let mut caps = LocalCapabilities::new(local.origin.clone(), local.address);
-    caps.session_name = "sylk".to_owned();
+    let mut caps = local.capabilities();
     caps.chat = Some(MsrpPolicy {
         port: local.uri.port.unwrap_or(0),
         path: vec![local.uri.to_string()],
@@ -143,17 +142,13 @@ pub fn answer_chat(
         chatroom: vec!["nickname".to_owned(), "private-messages".to_owned()],
     });
     let answer = negotiate(offer, &caps)?;
-    let chat = answer
-        .streams
-        .iter()
-        .find_map(|s| match s {
-            StreamOutcome::Chat(n) => Some(n),
-            _ => None,
-        })
-        .ok_or(NegotiationError::NoAcceptableMedia {
-            reasons: Vec::new(),
-        })?;
+    let chat = accepted(&answer, |s| match s {
+        StreamOutcome::Chat(n) => Some(n),
+        _ => None,
+    })?;
     let (remote_path, setup) = msrp_peer(chat)?;
+    // The participant does not receive: it put the chat on hold (RFC 3264 §8.4).
+    let on_hold = !chat.direction.sends();
     Ok(ChatAnswer {
         sdp: answer.sdp,
         remote_path,
@@ -162,10 +157,50 @@ pub fn answer_chat(
             chat: true,
             audio: false,
             video: false,
-            // The participant does not receive: it put the chat on hold (RFC 3264 §8.4).
-            on_hold: !chat.direction.sends(),
+            on_hold,
         },
     })
+}
+
+/// The first stream of `answer` that `pick` accepts; none is a 488.
+fn accepted<'a, T>(
+    answer: &'a Answer,
+    pick: impl Fn(&'a StreamOutcome) -> Option<&'a T>,
+) -> Result<&'a T, OfferError> {
+    answer.streams.iter().find_map(pick).ok_or(
+        NegotiationError::NoAcceptableMedia {
+            reasons: Vec::new(),
+        }
+        .into(),
+    )
+}
+
+impl LocalChat {
+    /// Our capabilities with no stream kind yet: our origin, `c=` address and `s=sylk`.
+    pub fn capabilities(&self) -> LocalCapabilities {
+        let mut caps = LocalCapabilities::new(self.origin.clone(), self.address);
+        caps.session_name = "sylk".to_owned();
+        caps
+    }
+
+    /// File transfer (RFC 5547) on our MSRP URI: any file type, files up to `max_file_size`
+    /// received when `receive`, else only sent.
+    pub fn file_policy(&self, max_file_size: Option<u64>, receive: bool) -> FileTransferPolicy {
+        FileTransferPolicy {
+            msrp: MsrpPolicy {
+                port: self.uri.port.unwrap_or(0),
+                path: vec![self.uri.to_string()],
+                accept_types: vec!["*".to_owned()],
+                accept_wrapped_types: Vec::new(),
+                max_size: max_file_size,
+                setup: SdpSetup::Passive,
+                chatroom: Vec::new(),
+            },
+            max_file_size,
+            receive,
+            send: true,
+        }
+    }
 }
 
 /// The peer's MSRP path and which side connects, from a negotiated MSRP stream.
@@ -269,33 +304,13 @@ pub fn answer_file(
             limit: max_file_size,
         });
     }
-    let mut caps = LocalCapabilities::new(local.origin.clone(), local.address);
-    caps.session_name = "sylk".to_owned();
-    caps.file_transfer = Some(FileTransferPolicy {
-        msrp: MsrpPolicy {
-            port: local.uri.port.unwrap_or(0),
-            path: vec![local.uri.to_string()],
-            accept_types: vec!["*".to_owned()],
-            accept_wrapped_types: Vec::new(),
-            max_size: Some(max_file_size),
-            setup: SdpSetup::Passive,
-            chatroom: Vec::new(),
-        },
-        max_file_size: Some(max_file_size),
-        receive: true,
-        send: true,
-    });
+    let mut caps = local.capabilities();
+    caps.file_transfer = Some(local.file_policy(Some(max_file_size), true));
     let answer = negotiate(offer, &caps)?;
-    let ft = answer
-        .streams
-        .iter()
-        .find_map(|s| match s {
-            StreamOutcome::FileTransfer(n) => Some(n),
-            _ => None,
-        })
-        .ok_or(NegotiationError::NoAcceptableMedia {
-            reasons: Vec::new(),
-        })?;
+    let ft = accepted(&answer, |s| match s {
+        StreamOutcome::FileTransfer(n) => Some(n),
+        _ => None,
+    })?;
     let (remote_path, setup) = msrp_peer(&ft.msrp)?;
     Ok(FileAnswer {
         remote_path,

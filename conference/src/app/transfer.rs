@@ -23,11 +23,8 @@ use std::time::{Duration, SystemTime};
 use bytes::{Bytes, BytesMut};
 use sylk_sip::message::Method;
 use sylk_sip::msrp::{MessageId, OutgoingStream, SessionConfig, SessionEvent as MsrpSessionEvent};
-use sylk_sip::sdp::msrp_attributes::{FileHash, FileSelector, Setup as SdpSetup};
-use sylk_sip::sdp::{
-    build_offer, FileOffer, FileTransferPolicy, LocalCapabilities, MediaDescription, MsrpPolicy,
-    OfferStream, SessionDescription,
-};
+use sylk_sip::sdp::msrp_attributes::{FileHash, FileSelector};
+use sylk_sip::sdp::{build_offer, FileOffer, MediaDescription, OfferStream, SessionDescription};
 use sylk_sip::uri::Uri;
 use sylk_sip_endpoint::msrp::{MsrpEvent, SessionSender};
 use sylk_sip_endpoint::{IncomingSession, Session, SessionEvent};
@@ -384,22 +381,8 @@ async fn push_one(inner: &Arc<Inner>, room: &RoomHandle, file: &SharedFile, targ
 
 /// Our offer of `file` (RFC 5547 §8: `sendonly`, the file's selector).
 fn file_offer(local: &LocalChat, file: &SharedFile) -> Option<SessionDescription> {
-    let mut caps = LocalCapabilities::new(local.origin.clone(), local.address);
-    caps.session_name = "sylk".to_owned();
-    caps.file_transfer = Some(FileTransferPolicy {
-        msrp: MsrpPolicy {
-            port: local.uri.port.unwrap_or(0),
-            path: vec![local.uri.to_string()],
-            accept_types: vec!["*".to_owned()],
-            accept_wrapped_types: Vec::new(),
-            max_size: None,
-            setup: SdpSetup::Passive,
-            chatroom: Vec::new(),
-        },
-        max_file_size: None,
-        receive: false,
-        send: true,
-    });
+    let mut caps = local.capabilities();
+    caps.file_transfer = Some(local.file_policy(None, false));
     let selector = FileSelector {
         name: Some(file.name.clone()),
         media_type: Some(file.content_type.clone()),

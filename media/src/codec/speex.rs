@@ -53,18 +53,25 @@ impl std::fmt::Debug for SpeexEncoder {
     }
 }
 
+/// Checks that libspeex works on the 20 ms frames of the mode (RFC 5574 §3); returns their
+/// length in samples.
+fn check_frame(frame: i32, wideband: bool) -> Result<usize, CodecError> {
+    let frame = usize::try_from(frame)
+        .map_err(|_| CodecError::Library("negative Speex frame size".into()))?;
+    if frame != kind_of(wideband).frame_samples() {
+        return Err(CodecError::Library(format!(
+            "Speex frame of {frame} samples"
+        )));
+    }
+    Ok(frame)
+}
+
 impl SpeexEncoder {
     /// A narrowband (`wideband == false`) or wideband encoder.
     pub fn new(wideband: bool) -> Result<Self, CodecError> {
         let mut enc = DynamicEncoder::new(mode_of(wideband));
         enc.set_quality(QUALITY);
-        let frame = usize::try_from(enc.get_frame_size())
-            .map_err(|_| CodecError::Library("negative Speex frame size".into()))?;
-        if frame != kind_of(wideband).frame_samples() {
-            return Err(CodecError::Library(format!(
-                "Speex frame of {frame} samples"
-            )));
-        }
+        let frame = check_frame(enc.get_frame_size(), wideband)?;
         Ok(Self {
             wideband,
             enc,
@@ -126,13 +133,7 @@ impl SpeexDecoder {
     pub fn new(wideband: bool) -> Result<Self, CodecError> {
         let mut dec = DynamicDecoder::new(mode_of(wideband));
         dec.set_enhancement(true);
-        let frame = usize::try_from(dec.get_frame_size())
-            .map_err(|_| CodecError::Library("negative Speex frame size".into()))?;
-        if frame != kind_of(wideband).frame_samples() {
-            return Err(CodecError::Library(format!(
-                "Speex frame of {frame} samples"
-            )));
-        }
+        let frame = check_frame(dec.get_frame_size(), wideband)?;
         Ok(Self {
             wideband,
             dec,

@@ -30,23 +30,7 @@ pub(crate) fn describe() {
 
 /// The `method` label: the method's name for the RFC methods, `other` for extensions.
 pub fn method_label(method: &Method) -> &'static str {
-    match method {
-        Method::Invite => "INVITE",
-        Method::Ack => "ACK",
-        Method::Bye => "BYE",
-        Method::Cancel => "CANCEL",
-        Method::Options => "OPTIONS",
-        Method::Register => "REGISTER",
-        Method::Message => "MESSAGE",
-        Method::Subscribe => "SUBSCRIBE",
-        Method::Notify => "NOTIFY",
-        Method::Refer => "REFER",
-        Method::Info => "INFO",
-        Method::Update => "UPDATE",
-        Method::Prack => "PRACK",
-        Method::Publish => "PUBLISH",
-        Method::Extension(_) => "other",
-    }
+    method.standard_name().unwrap_or("other")
 }
 
 /// One transaction to count.

@@ -4,7 +4,6 @@
 //! receiver which stops reading holds the sender back without blocking its own sending, and
 //! the refusal and cancellation paths.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -12,33 +11,15 @@ use sylk_sip::msrp::{
     new_session_id, MessageId, OutgoingStream, SessionConfig, SessionEvent, CANCELLED,
 };
 use sylk_sip_endpoint::msrp::{MsrpConfig, MsrpEndpoint, MsrpError, MsrpEvent, MsrpSession, Setup};
+use tls_util::tls_configs;
 use tokio::sync::oneshot;
+
+mod tls_util;
 
 const WAIT: Duration = Duration::from_secs(60);
 const SIZE: usize = 20 * 1024 * 1024;
 const PIECE: usize = 64 * 1024;
 const WINDOW: usize = 256 * 1024;
-
-fn tls_configs() -> (Arc<rustls::ServerConfig>, Arc<rustls::ClientConfig>) {
-    let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).expect("cert");
-    let cert = ck.cert.der().clone();
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(ck.key_pair.serialize_der().into());
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let server = rustls::ServerConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_no_client_auth()
-        .with_single_cert(vec![cert.clone()], key)
-        .expect("server config");
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(cert).expect("root");
-    let client = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    (Arc::new(server), Arc::new(client))
-}
 
 /// The byte at position `i` of the test file.
 fn byte_at(i: usize) -> u8 {

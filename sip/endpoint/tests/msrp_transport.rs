@@ -2,7 +2,6 @@
 //! a hand-driven raw peer for the error paths (RFC 4975 §7.3.1, §6.1; RFC 6135 §4).
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -13,8 +12,11 @@ use sylk_sip::msrp::{
 use sylk_sip_endpoint::msrp::{
     CloseReason, MsrpConfig, MsrpEndpoint, MsrpEvent, MsrpSession, Setup,
 };
+use tls_util::tls_configs;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+mod tls_util;
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -147,27 +149,6 @@ async fn rfc4975_s6_1_several_sessions_share_one_connection() {
     for (sa, _) in pairs {
         sa.close().await;
     }
-}
-
-fn tls_configs() -> (Arc<rustls::ServerConfig>, Arc<rustls::ClientConfig>) {
-    let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).expect("cert");
-    let cert = ck.cert.der().clone();
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(ck.key_pair.serialize_der().into());
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let server = rustls::ServerConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_no_client_auth()
-        .with_single_cert(vec![cert.clone()], key)
-        .expect("server config");
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(cert).expect("root");
-    let client = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    (Arc::new(server), Arc::new(client))
 }
 
 #[tokio::test]

@@ -41,6 +41,14 @@ impl Method {
     /// The method's token.
     pub fn as_str(&self) -> &str {
         match self {
+            Method::Extension(s) => s,
+            known => known.standard_name().unwrap_or_default(),
+        }
+    }
+
+    /// The token of a method defined by an RFC (every variant but [`Method::Extension`]).
+    pub fn standard_name(&self) -> Option<&'static str> {
+        Some(match self {
             Method::Invite => "INVITE",
             Method::Ack => "ACK",
             Method::Bye => "BYE",
@@ -55,8 +63,8 @@ impl Method {
             Method::Update => "UPDATE",
             Method::Prack => "PRACK",
             Method::Publish => "PUBLISH",
-            Method::Extension(s) => s,
-        }
+            Method::Extension(_) => return None,
+        })
     }
 
     /// The method for a token; `None` if `token` is not an RFC 3261 token.
