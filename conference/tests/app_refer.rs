@@ -37,7 +37,15 @@ async fn rfc4579_5_5_refer_invites_into_the_room() {
     assert!(state.starts_with("active"), "{state}");
 
     // The room dials dave: From the room, Referred-By bob, a focus Contact and a chat offer.
-    let (invite, mut chat) = answer_dialled(&dave, &ep).await;
+    // Dave rings first (twice): bob hears of it once (RFC 3515 §2.4.5).
+    let invite = dave.next_request("INVITE").await;
+    for _ in 0..2 {
+        dave.respond(&invite, 180, "Ringing", "", None).await;
+    }
+    let (frag, _, state) = refer_notify(&bob).await;
+    assert_eq!(frag, "SIP/2.0 180 Ringing\r\n");
+    assert!(state.starts_with("active"), "{state}");
+    let (invite, mut chat) = answer_invite(&dave, &ep, invite).await;
     assert!(
         invite.starts_with(&format!("INVITE {target} SIP/2.0")),
         "{invite}"

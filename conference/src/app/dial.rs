@@ -50,13 +50,15 @@ fn outcome(status: u16) -> Outcome {
 }
 
 /// INVITEs `target` into `room` on behalf of a REFER; returns the final status of the INVITE
-/// (or of what stopped it being sent) for the referrer's sipfrag NOTIFY. On success the
-/// dialled party is a participant served by a task of its own.
+/// (or of what stopped it being sent) for the referrer's sipfrag NOTIFY, and passes the
+/// provisional ones (180, 183) to `progress`. On success the dialled party is a participant
+/// served by a task of its own.
 pub(crate) async fn dial(
     inner: &Arc<Inner>,
     room: &RoomHandle,
     target: &str,
     referred_by: Option<&str>,
+    progress: Option<&mpsc::UnboundedSender<Outcome>>,
 ) -> Outcome {
     let Ok(Uri::Sip(sip)) = Uri::parse(target) else {
         return outcome(416);
@@ -71,7 +73,7 @@ pub(crate) async fn dial(
     };
     // The answerer may connect and bind before the 2xx is read.
     let _reserved = inner.msrp.reserve(&local.uri);
-    match call(inner, room, &sip, &offer, referred_by).await {
+    match call(inner, room, &sip, &offer, referred_by, progress).await {
         Ok((resp, session, focus)) => {
             let ctx = Dialled {
                 target,
@@ -86,14 +88,15 @@ pub(crate) async fn dial(
 }
 
 /// INVITEs `target` from `room` with `offer`, trying its servers in turn (RFC 3263 §4.3: a
-/// timeout or a 503 moves on to the next). Returns the 2xx, its session and our focus
-/// Contact, or the status that ended the attempt.
+/// timeout or a 503 moves on to the next), passing provisional responses to `progress`.
+/// Returns the 2xx, its session and our focus Contact, or the status that ended the attempt.
 pub(super) async fn call(
     inner: &Arc<Inner>,
     room: &RoomHandle,
     target: &SipUri,
     offer: &SessionDescription,
     referred_by: Option<&str>,
+    progress: Option<&mpsc::UnboundedSender<Outcome>>,
 ) -> Result<(Response, Session, String), Outcome> {
     let Some(endpoint) = inner.endpoint.get().cloned() else {
         return Err(outcome(503));
@@ -121,8 +124,18 @@ pub(super) async fn call(
         }
         req.headers.push(HeaderName::ContentType, "application/sdp");
         req.body = offer.to_bytes();
-        let call = endpoint.invite(req, peer);
-        match call.answer.await {
+        let mut call = endpoint.invite(req, peer);
+        let answer = loop {
+            tokio::select! {
+                answer = &mut call.answer => break answer,
+                Some(p) = call.provisional.recv() => {
+                    if let Some(progress) = progress {
+                        let _ = progress.send((p.status, p.reason));
+                    }
+                }
+            }
+        };
+        match answer {
             Ok(Ok((resp, session))) => return Ok((resp, session, focus)),
             Ok(Err(resp)) if matches!(resp.status, 408 | 503) => {
                 last = (resp.status, resp.reason);

@@ -180,8 +180,23 @@ async fn carry_out(
             }
         }
         ReferAction::Invite { uri, referred_by } => {
-            let (status, reason) =
-                super::dial::dial(&inner, &room, &uri, referred_by.as_deref()).await;
+            // RFC 3515 §2.4.5: the referrer hears of the call's provisional responses too.
+            let (ringing, mut rings) = mpsc::unbounded_channel();
+            let dialling =
+                super::dial::dial(&inner, &room, &uri, referred_by.as_deref(), Some(&ringing));
+            tokio::pin!(dialling);
+            let mut told = Vec::new();
+            let (status, reason) = loop {
+                tokio::select! {
+                    outcome = &mut dialling => break outcome,
+                    Some((status, reason)) = rings.recv() => {
+                        if !told.contains(&status) {
+                            told.push(status);
+                            progress.send(sipfrag_notify(status, &reason, false)).await;
+                        }
+                    }
+                }
+            };
             tracing::info!(room = %room.uri(), %uri, status, "REFER: participant dialled");
             (status, reason)
         }

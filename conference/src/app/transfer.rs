@@ -350,7 +350,7 @@ async fn push_one(inner: &Arc<Inner>, room: &RoomHandle, file: &SharedFile, targ
     };
     // The answerer may connect and bind before the 2xx is read.
     let _reserved = inner.msrp.reserve(&local.uri);
-    let (resp, session) = match super::dial::call(inner, room, &sip, &offer, None).await {
+    let (resp, session) = match super::dial::call(inner, room, &sip, &offer, None, None).await {
         Ok((resp, session, _)) => (resp, session),
         Err((status, reason)) => {
             tracing::info!(room = %room.uri(), %target, status, %reason, "file offer declined");

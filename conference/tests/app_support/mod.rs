@@ -592,6 +592,11 @@ impl RawChatter {
 /// and the chat session.
 pub async fn answer_dialled(ua: &Ua, ep: &MsrpEndpoint) -> (String, MsrpSession) {
     let invite = ua.next_request("INVITE").await;
+    answer_invite(ua, ep, invite).await
+}
+
+/// Answers `invite` (a call from the room) with a chat stream, as [`answer_dialled`] does.
+pub async fn answer_invite(ua: &Ua, ep: &MsrpEndpoint, invite: String) -> (String, MsrpSession) {
     let local = ep.local_uri(&new_session_id(), false);
     let msrp = ep
         .create_session_with_uri(

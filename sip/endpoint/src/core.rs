@@ -57,6 +57,8 @@ struct OutgoingInvite {
     id: u64,
     dest: Peer,
     reply: oneshot::Sender<CallResult>,
+    /// Where provisional responses other than 100 go.
+    progress: mpsc::UnboundedSender<Response>,
     /// The application cancelled: a 2xx that still arrives gets ACK and BYE (§9.1, §15).
     cancelled: bool,
 }
@@ -446,7 +448,8 @@ impl Core {
                 request,
                 dest,
                 reply,
-            } => self.send_invite(id, request, dest, reply, now),
+                progress,
+            } => self.send_invite(id, request, dest, (reply, progress), now),
             Command::CancelInvite { id } => {
                 if let Some((key, invite)) = self.invites.iter_mut().find(|(_, i)| i.id == id) {
                     invite.cancelled = true;
@@ -491,7 +494,7 @@ impl Core {
         id: u64,
         req: Request,
         dest: Peer,
-        reply: oneshot::Sender<CallResult>,
+        (reply, progress): (oneshot::Sender<CallResult>, mpsc::UnboundedSender<Response>),
         now: Instant,
     ) {
         match self.start_client(req, dest, now) {
@@ -502,6 +505,7 @@ impl Core {
                         id,
                         dest,
                         reply,
+                        progress,
                         cancelled: false,
                     },
                 );
@@ -643,6 +647,9 @@ impl Core {
             TxEvent::Response { key, response } => {
                 let is_invite = self.invites.contains_key(&key);
                 if response.status < 200 {
+                    if let Some(invite) = self.invites.get(&key).filter(|_| response.status > 100) {
+                        let _ = invite.progress.send(response);
+                    }
                     return;
                 }
                 if is_invite {

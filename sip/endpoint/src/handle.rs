@@ -45,6 +45,7 @@ pub(crate) enum Command {
         request: Request,
         dest: Peer,
         reply: oneshot::Sender<CallResult>,
+        progress: mpsc::UnboundedSender<Response>,
     },
     CancelInvite {
         id: u64,
@@ -190,14 +191,17 @@ impl EndpointHandle {
     pub fn invite(&self, request: Request, dest: Peer) -> OutgoingCall {
         let id = self.next_call.fetch_add(1, Ordering::Relaxed);
         let (reply, answer) = oneshot::channel();
+        let (progress, provisional) = mpsc::unbounded_channel();
         let _ = self.commands.send(Command::Invite {
             id,
             request,
             dest,
             reply,
+            progress,
         });
         OutgoingCall {
             answer,
+            provisional,
             id,
             commands: self.commands.clone(),
         }
@@ -288,6 +292,9 @@ pub type CallResult = Result<(Response, Session), Response>;
 pub struct OutgoingCall {
     /// Resolves once the INVITE has its final response.
     pub answer: oneshot::Receiver<CallResult>,
+    /// The provisional responses other than 100 (180 Ringing, 183 Session Progress...), in
+    /// order, until the final one.
+    pub provisional: mpsc::UnboundedReceiver<Response>,
     id: u64,
     commands: mpsc::UnboundedSender<Command>,
 }
