@@ -3,6 +3,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
+use sylk_conference::info::JoiningMethod;
 use sylk_conference::room::{
     AccessList, Action, Join, JoinError, NicknameError, Room, RoomConfig, SessionId, SessionMedia,
     AGP_CPIM_NS,
@@ -30,6 +31,7 @@ fn join(room: &mut Room, id: u64, user: &str) -> Vec<Action> {
             display_name: Some(user.to_uppercase()),
             contact: format!("sip:{user}@10.0.0.{id}:5060"),
             media: chat(),
+            dialed_out: false,
         },
         t(id),
     )
@@ -308,6 +310,7 @@ fn access_list_deny_is_403() {
                 display_name: None,
                 contact: "sip:m@1.2.3.4".into(),
                 media: chat(),
+                dialed_out: false,
             },
             t(1),
         )
@@ -367,6 +370,7 @@ fn private_message_to_an_audio_only_participant_is_404_and_duplicate_join_is_ref
             audio: true,
             ..SessionMedia::default()
         },
+        dialed_out: false,
     };
     let out = room.join(audio_only.clone(), t(5)).unwrap();
     assert!(out.new_participant);
@@ -388,4 +392,33 @@ fn private_message_to_an_audio_only_participant_is_404_and_duplicate_join_is_ref
     m.push_header("To", &format!("<{ROOM}>"));
     let out = room.chat_message(SessionId(1), "message/cpim", m.to_bytes(), t(11));
     assert_eq!(targets(&out), [2, 3]);
+}
+
+/// RFC 4575 §5.7.2: a session the room called in (REFER) shows `dialed-out`, one that called
+/// the room `dialed-in`.
+#[test]
+fn rfc4575_5_7_2_joining_method_follows_who_called() {
+    let mut room = Room::new("sip:r@example.com", RoomConfig::default(), t(0));
+    join(&mut room, 1, "alice");
+    room.join(
+        Join {
+            session: SessionId(2),
+            uri: "sip:dave@example.com".into(),
+            display_name: None,
+            contact: "sip:dave@10.0.0.2".into(),
+            media: chat(),
+            dialed_out: true,
+        },
+        t(2),
+    )
+    .unwrap();
+    let view = room.view();
+    let method = |user: &str| {
+        view.participants
+            .iter()
+            .find(|p| p.uri.contains(user))
+            .and_then(|p| p.sessions[0].joining_method)
+    };
+    assert_eq!(method("alice"), Some(JoiningMethod::DialedIn));
+    assert_eq!(method("dave"), Some(JoiningMethod::DialedOut));
 }

@@ -26,6 +26,7 @@ fn join(room: &mut Room, id: u64, user: &str, now: SystemTime) -> Vec<Action> {
                 chat: true,
                 ..SessionMedia::default()
             },
+            dialed_out: false,
         },
         now,
     )
@@ -115,6 +116,7 @@ fn history_survives_drop_and_load_and_is_replayed() {
             display_name: None,
             contact: "sip:x@1.1.1.1".into(),
             media: SessionMedia::default(),
+            dialed_out: false,
         },
         t(201),
     );

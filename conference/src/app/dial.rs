@@ -206,6 +206,7 @@ async fn established(
         display_name,
         contact,
         media: answer.media,
+        dialed_out: true,
     };
     let room = match join_room(inner, room.uri(), join, outbox, removal).await {
         Ok(room) => room,

@@ -101,6 +101,7 @@ pub(crate) async fn run(inner: Arc<Inner>, invite: IncomingSession) {
         display_name,
         contact,
         media: answer.media,
+        dialed_out: false,
     };
     let room = match join_room(&inner, &room_uri, join, outbox, removal).await {
         Ok(room) => room,

@@ -219,6 +219,7 @@ mod tests {
                     chat: true,
                     ..SessionMedia::default()
                 },
+                dialed_out: false,
             },
             UNIX_EPOCH,
         )

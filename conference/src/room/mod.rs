@@ -40,7 +40,8 @@ pub use persist::{expire_idle, mark_all_empty, HistoryEntry, RoomRecord, HISTORY
 pub use screen::{screen_path, SCREENSHARING};
 
 use crate::info::{
-    format_rfc3339, ConfUri, MediaType, MediaView, ParticipantView, RoomView, SessionView,
+    format_rfc3339, ConfUri, JoiningMethod, MediaType, MediaView, ParticipantView, RoomView,
+    SessionView,
 };
 use persist::{millis, RoomStore};
 
@@ -105,6 +106,9 @@ pub struct Join {
     pub contact: String,
     /// Its streams.
     pub media: SessionMedia,
+    /// The room called the session in (RFC 4579 §5.5 REFER), rather than the participant
+    /// calling the room: conference-info's `<joining-method>` (RFC 4575 §5.7.2).
+    pub dialed_out: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -134,6 +138,7 @@ struct Session {
     display_name: Option<String>,
     media: SessionMedia,
     joined_at: SystemTime,
+    dialed_out: bool,
 }
 
 /// A conference room. See the module documentation for the contract.
@@ -287,6 +292,7 @@ impl Room {
                 display_name: join.display_name,
                 media: join.media,
                 joined_at: now,
+                dialed_out: join.dialed_out,
             },
         );
         if join.media.chat {
@@ -504,7 +510,11 @@ fn session_view(s: &Session) -> SessionView {
         contact: s.contact.clone(),
         display_name: s.display_name.clone(),
         joined_at: Some(format_rfc3339(s.joined_at)),
-        joining_method: None,
+        joining_method: Some(if s.dialed_out {
+            JoiningMethod::DialedOut
+        } else {
+            JoiningMethod::DialedIn
+        }),
         on_hold: s.media.on_hold,
         media,
     }
