@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use sylk_sip::dialog::{Dialog, DialogId, GuardEvent, UasInviteGuard};
+use sylk_sip::dialog::{Dialog, GuardEvent, UasInviteGuard};
 use sylk_sip::message::{HeaderName, Message, Method, Request, Response};
 use sylk_sip::transaction::{
     ClientKey, Incoming, ServerKey, TimerConfig, TransactionLayer, Transmit, TxEvent, TxKey,
@@ -20,7 +20,7 @@ use sylk_sip::transaction::{
 use sylk_sip::transport::{Peer, TransportKind};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::app::{AppRef, IncomingRequest, IncomingSession, Session, SessionEvent, SessionHandle};
+use crate::app::{AppRef, IncomingRequest, IncomingSession, SessionEvent};
 use crate::handle::{
     add_to_tag, contact_uri, is_sips, uas_dialog_id, CallResult, Command, DialogKey,
     EndpointHandle, ServerTxRef,
@@ -550,75 +550,6 @@ impl Core {
             via.push_str(b);
         }
         via
-    }
-
-    /// A final response to one of our INVITEs.
-    fn on_invite_final(&mut self, key: ClientKey, response: Response, now: Instant) {
-        let Some(invite) = self.invites.remove(&key) else {
-            return;
-        };
-        if !(200..300).contains(&response.status) {
-            let _ = invite.reply.send(Err(response));
-            return;
-        }
-        let Some(request) = self.layer.client_request(&key).cloned() else {
-            let _ = invite.reply.send(Err(local_response(500, "INVITE Lost")));
-            return;
-        };
-        let dialog = match Dialog::new_uac(&request, &response) {
-            Ok(d) => d,
-            Err(e) => {
-                tracing::warn!(error = %e, "2xx to our INVITE does not make a dialog");
-                let _ = invite
-                    .reply
-                    .send(Err(local_response(502, "Bad Dialog Response")));
-                return;
-            }
-        };
-        // §13.2.2.4: the ACK is a request of its own, sent outside any transaction.
-        let seq = request.cseq().map(|c| c.seq).unwrap_or(1);
-        let mut ack = dialog.create_ack(seq);
-        ack.headers.push_front(
-            HeaderName::Via,
-            self.via(invite.dest, Some(&sylk_sip::transaction::new_branch())),
-        );
-        self.layer
-            .send_stateless(Message::Request(ack.clone()), invite.dest);
-        let id = dialog.id.clone();
-        self.acks.insert(id.clone(), (ack, invite.dest));
-        let (events_tx, events) = mpsc::unbounded_channel();
-        self.dialogs.insert(
-            id.clone(),
-            DialogEntry {
-                dialog,
-                events: events_tx,
-                peer: invite.dest,
-                invite: true,
-            },
-        );
-        let session = Session {
-            events,
-            handle: SessionHandle {
-                dialog: id.clone(),
-                commands: self.commands_tx.clone(),
-            },
-        };
-        let abandoned = invite.cancelled || invite.reply.is_closed();
-        let _ = invite.reply.send(Ok((response, session)));
-        if abandoned {
-            self.end_session(&id, "cancelled after it was answered", now);
-        }
-    }
-
-    /// A 2xx to an INVITE of ours seen again: ACK it again (§13.2.2.4).
-    fn reack(&mut self, response: &Response) {
-        let Ok(Some(id)) = DialogId::for_response(response) else {
-            return;
-        };
-        if let Some((ack, dest)) = self.acks.get(&id) {
-            self.layer
-                .send_stateless(Message::Request(ack.clone()), *dest);
-        }
     }
 
     fn on_timeout(&mut self, now: Instant) {

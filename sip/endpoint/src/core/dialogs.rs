@@ -1,19 +1,20 @@
 //! The dialogs of the core (RFC 3261 §12): requests received in them, the responses that
-//! create them (INVITE, and SUBSCRIBE or REFER, RFC 6665 §4.1.2.4, RFC 3515 §5), the requests
-//! applications send in them, and their end (BYE for INVITE dialogs only).
+//! create them (INVITE — ours answered 2xx, ACKed here (§13.2.2.4) — and SUBSCRIBE or REFER,
+//! RFC 6665 §4.1.2.4, RFC 3515 §5), the requests applications send in them, and their end
+//! (BYE for INVITE dialogs only).
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
 use sylk_sip::dialog::{Dialog, DialogError, DialogId, UasInviteGuard};
-use sylk_sip::message::{HeaderName, Method, Request, Response};
-use sylk_sip::transaction::ServerKey;
+use sylk_sip::message::{HeaderName, Message, Method, Request, Response};
+use sylk_sip::transaction::{ClientKey, ServerKey};
 use sylk_sip::transport::{Peer, TransportKind};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{local_response, Core, DialogEntry};
-use crate::app::{IncomingRequest, SessionEvent};
+use crate::app::{IncomingRequest, Session, SessionEvent, SessionHandle};
 use crate::handle::{is_sips, uas_dialog_id, DialogKey};
 
 impl Core {
@@ -239,6 +240,75 @@ impl Core {
                 let reason = format!("{} to an in-dialog request", response.status);
                 let _ = entry.events.send(SessionEvent::Ended { reason });
             }
+        }
+    }
+
+    /// A final response to one of our INVITEs.
+    pub(super) fn on_invite_final(&mut self, key: ClientKey, response: Response, now: Instant) {
+        let Some(invite) = self.invites.remove(&key) else {
+            return;
+        };
+        if !(200..300).contains(&response.status) {
+            let _ = invite.reply.send(Err(response));
+            return;
+        }
+        let Some(request) = self.layer.client_request(&key).cloned() else {
+            let _ = invite.reply.send(Err(local_response(500, "INVITE Lost")));
+            return;
+        };
+        let dialog = match Dialog::new_uac(&request, &response) {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(error = %e, "2xx to our INVITE does not make a dialog");
+                let _ = invite
+                    .reply
+                    .send(Err(local_response(502, "Bad Dialog Response")));
+                return;
+            }
+        };
+        // §13.2.2.4: the ACK is a request of its own, sent outside any transaction.
+        let seq = request.cseq().map(|c| c.seq).unwrap_or(1);
+        let mut ack = dialog.create_ack(seq);
+        ack.headers.push_front(
+            HeaderName::Via,
+            self.via(invite.dest, Some(&sylk_sip::transaction::new_branch())),
+        );
+        self.layer
+            .send_stateless(Message::Request(ack.clone()), invite.dest);
+        let id = dialog.id.clone();
+        self.acks.insert(id.clone(), (ack, invite.dest));
+        let (events_tx, events) = mpsc::unbounded_channel();
+        self.dialogs.insert(
+            id.clone(),
+            DialogEntry {
+                dialog,
+                events: events_tx,
+                peer: invite.dest,
+                invite: true,
+            },
+        );
+        let session = Session {
+            events,
+            handle: SessionHandle {
+                dialog: id.clone(),
+                commands: self.commands_tx.clone(),
+            },
+        };
+        let abandoned = invite.cancelled || invite.reply.is_closed();
+        let _ = invite.reply.send(Ok((response, session)));
+        if abandoned {
+            self.end_session(&id, "cancelled after it was answered", now);
+        }
+    }
+
+    /// A 2xx to an INVITE of ours seen again: ACK it again (§13.2.2.4).
+    pub(super) fn reack(&mut self, response: &Response) {
+        let Ok(Some(id)) = DialogId::for_response(response) else {
+            return;
+        };
+        if let Some((ack, dest)) = self.acks.get(&id) {
+            self.layer
+                .send_stateless(Message::Request(ack.clone()), *dest);
         }
     }
 }
