@@ -27,8 +27,7 @@ use sylk_sip::message::{HeaderName, Method, Response};
 use sylk_sip::msrp::{parse_path, MsrpUri};
 use sylk_sip::sdp::msrp_attributes::{Path, Setup as SdpSetup};
 use sylk_sip::sdp::{
-    build_offer, check_answer, AttributeList, LocalCapabilities, MediaType, MsrpPolicy,
-    OfferStream, SessionDescription,
+    build_offer, check_answer, AttributeList, MediaType, OfferStream, SessionDescription,
 };
 use sylk_sip::transport::{Peer, TransportKind};
 use sylk_sip::uri::{Host, SipUri, Uri};
@@ -40,7 +39,7 @@ use super::offer::LocalChat;
 use super::participant::{focus_contact, join_room, serve, writer, Participant, OUTBOX};
 use super::room_task::RoomHandle;
 use super::Inner;
-use crate::room::{Join, SessionId, SessionMedia, CPIM};
+use crate::room::{Join, SessionId, SessionMedia};
 
 /// The outcome reported to the referrer: a status and reason phrase.
 pub(super) type Outcome = (u16, String);
@@ -238,17 +237,8 @@ async fn established(
 
 /// Our offer: one MSRP chat stream.
 fn chat_offer(local: &LocalChat) -> Option<SessionDescription> {
-    let mut caps = LocalCapabilities::new(local.origin.clone(), local.address);
-    caps.session_name = "sylk".to_owned();
-    caps.chat = Some(MsrpPolicy {
-        port: local.uri.port.unwrap_or(0),
-        path: vec![local.uri.to_string()],
-        accept_types: vec![CPIM.to_owned()],
-        accept_wrapped_types: vec!["*".to_owned()],
-        max_size: Some(local.max_size),
-        setup: SdpSetup::Passive,
-        chatroom: vec!["nickname".to_owned(), "private-messages".to_owned()],
-    });
+    let mut caps = local.capabilities();
+    caps.chat = Some(local.chat_policy());
     build_offer(&caps, &[OfferStream::Chat]).ok()
 }
 

@@ -132,15 +132,7 @@ pub fn answer_chat(
     local: &LocalChat,
 ) -> Result<ChatAnswer, OfferError> {
     let mut caps = local.capabilities();
-    caps.chat = Some(MsrpPolicy {
-        port: local.uri.port.unwrap_or(0),
-        path: vec![local.uri.to_string()],
-        accept_types: vec![CPIM.to_owned()],
-        accept_wrapped_types: vec!["*".to_owned()],
-        max_size: Some(local.max_size),
-        setup: SdpSetup::Passive,
-        chatroom: vec!["nickname".to_owned(), "private-messages".to_owned()],
-    });
+    caps.chat = Some(local.chat_policy());
     let answer = negotiate(offer, &caps)?;
     let chat = accepted(&answer, |s| match s {
         StreamOutcome::Chat(n) => Some(n),
@@ -181,6 +173,21 @@ impl LocalChat {
         let mut caps = LocalCapabilities::new(self.origin.clone(), self.address);
         caps.session_name = "sylk".to_owned();
         caps
+    }
+
+    /// The room's chat stream on our MSRP URI: CPIM only (any type inside), our size limit,
+    /// passive when the offer lets us choose (RFC 6135 §4), nicknames and private messages
+    /// (RFC 7701 §4.1).
+    pub fn chat_policy(&self) -> MsrpPolicy {
+        MsrpPolicy {
+            port: self.uri.port.unwrap_or(0),
+            path: vec![self.uri.to_string()],
+            accept_types: vec![CPIM.to_owned()],
+            accept_wrapped_types: vec!["*".to_owned()],
+            max_size: Some(self.max_size),
+            setup: SdpSetup::Passive,
+            chatroom: vec!["nickname".to_owned(), "private-messages".to_owned()],
+        }
     }
 
     /// File transfer (RFC 5547) on our MSRP URI: any file type, files up to `max_file_size`
