@@ -112,21 +112,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(args.threads.max(1))
-        .enable_all()
-        .build();
-    let result = match rt {
-        Ok(rt) => rt.block_on(run(&args)),
-        Err(e) => Err(format!("runtime: {e}")),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("chat-load --files: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::block_on(args.threads, "chat-load --files", run(&args))
 }
 
 /// What the three phases share.

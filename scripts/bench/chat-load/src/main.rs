@@ -125,6 +125,29 @@ fn num<T: std::str::FromStr>(v: &str, bad: &dyn Fn(&str) -> String) -> Result<T,
     v.parse().map_err(|_| bad(v))
 }
 
+/// Runs `work` on a runtime of `threads` worker threads; an error is printed after `label`.
+pub fn block_on(
+    threads: usize,
+    label: &str,
+    work: impl std::future::Future<Output = Result<(), String>>,
+) -> ExitCode {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads.max(1))
+        .enable_all()
+        .build();
+    let result = match rt {
+        Ok(rt) => rt.block_on(work),
+        Err(e) => Err(format!("runtime: {e}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{label}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     if std::env::args().nth(1).as_deref() == Some("--files") {
         return files::main();
@@ -136,21 +159,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(args.threads.max(1))
-        .enable_all()
-        .build();
-    let result = match rt {
-        Ok(rt) => rt.block_on(run(&args)),
-        Err(e) => Err(format!("runtime: {e}")),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("chat-load: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    block_on(args.threads, "chat-load", run(&args))
 }
 
 async fn run(args: &Args) -> Result<(), String> {
